@@ -1,0 +1,177 @@
+"""Hidden-layer activations: each function beside its derivative.
+
+Every activation works in place on a 2-D array. Derivatives are written in
+terms of the layer *output* ``A = f(Z)`` (as scikit-learn does), so the forward
+cache only needs activations. The one exception is GELU, which is not
+invertible: it sets ``needs_preactivation`` and also receives ``Z``.
+
+``derivative(A, delta, Z)`` multiplies ``delta`` (the gradient with respect to
+``A``) in place by ``f'(Z)``, turning it into the gradient with respect to ``Z``.
+"""
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from scipy.special import expit, ndtr
+
+__all__ = ["ACTIVATIONS", "OUTPUT_ACTIVATIONS", "Activation"]
+
+_LEAKY_SLOPE = 0.01
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_INV_SQRT_2PI = 0.3989422804014327
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation ``f`` and its derivative.
+
+    Attributes
+    ----------
+    name : str
+    function : callable ``(Z) -> None``, applies ``f`` in place.
+    derivative : callable ``(A, delta, Z) -> None``, ``delta *= f'(Z)`` in place.
+    needs_preactivation : bool
+        True when ``derivative`` needs ``Z`` (it cannot be recovered from ``A``).
+    """
+
+    name: str
+    function: Callable
+    derivative: Callable
+    needs_preactivation: bool = False
+
+
+# identity -----------------------------------------------------------------
+def _identity(Z):
+    pass
+
+
+def _identity_derivative(A, delta, Z=None):
+    pass
+
+
+# logistic -----------------------------------------------------------------
+def _logistic(Z):
+    expit(Z, out=Z)
+
+
+def _logistic_derivative(A, delta, Z=None):
+    delta *= A
+    delta -= delta * A  # delta * A * (1 - A) without a second temporary
+
+
+# tanh ---------------------------------------------------------------------
+def _tanh(Z):
+    np.tanh(Z, out=Z)
+
+
+def _tanh_derivative(A, delta, Z=None):
+    delta -= delta * (A * A)
+
+
+# relu ---------------------------------------------------------------------
+def _relu(Z):
+    np.maximum(Z, 0, out=Z)
+
+
+def _relu_derivative(A, delta, Z=None):
+    np.multiply(delta, A > 0, out=delta)
+
+
+# leaky relu ---------------------------------------------------------------
+def _leaky_relu(Z):
+    np.maximum(Z, _LEAKY_SLOPE * Z, out=Z)
+
+
+def _leaky_relu_derivative(A, delta, Z=None):
+    delta *= np.where(A > 0, 1.0, _LEAKY_SLOPE).astype(delta.dtype, copy=False)
+
+
+# elu (alpha = 1) ------------------------------------------------------------
+def _elu(Z):
+    neg = Z < 0
+    Z[neg] = np.expm1(Z[neg])
+
+
+def _elu_derivative(A, delta, Z=None):
+    # f'(z) = 1 for z > 0, exp(z) = A + 1 otherwise.
+    neg = A < 0
+    delta[neg] *= A[neg] + 1
+
+
+# selu ---------------------------------------------------------------------
+def _selu(Z):
+    neg = Z < 0
+    Z[neg] = _SELU_ALPHA * np.expm1(Z[neg])
+    Z *= _SELU_SCALE
+
+
+def _selu_derivative(A, delta, Z=None):
+    # f'(z) = scale for z > 0, A + scale * alpha otherwise.
+    neg = A < 0
+    delta[neg] *= A[neg] + _SELU_SCALE * _SELU_ALPHA
+    delta[~neg] *= _SELU_SCALE
+
+
+# softplus -----------------------------------------------------------------
+def _softplus(Z):
+    np.logaddexp(0, Z, out=Z)
+
+
+def _softplus_derivative(A, delta, Z=None):
+    # f'(z) = sigmoid(z) = 1 - exp(-A)
+    delta *= -np.expm1(-A)
+
+
+# gelu (exact, with the normal CDF) ------------------------------------------
+def _gelu(Z):
+    Z *= ndtr(Z)
+
+
+def _gelu_derivative(A, delta, Z):
+    # f'(z) = Phi(z) + z * phi(z)
+    pdf = np.exp(-0.5 * Z * Z)
+    pdf *= _INV_SQRT_2PI * Z
+    pdf += ndtr(Z)
+    delta *= pdf
+
+
+def _registry(*items):
+    return {a.name: a for a in items}
+
+
+#: Hidden-layer activations, by name. ``'selu'`` is meant to be paired with
+#: ``init='lecun_normal'`` (self-normalising networks).
+ACTIVATIONS = _registry(
+    Activation("identity", _identity, _identity_derivative),
+    Activation("logistic", _logistic, _logistic_derivative),
+    Activation("tanh", _tanh, _tanh_derivative),
+    Activation("relu", _relu, _relu_derivative),
+    Activation("leaky_relu", _leaky_relu, _leaky_relu_derivative),
+    Activation("elu", _elu, _elu_derivative),
+    Activation("selu", _selu, _selu_derivative),
+    Activation("softplus", _softplus, _softplus_derivative),
+    Activation("gelu", _gelu, _gelu_derivative, needs_preactivation=True),
+)
+
+
+# Output activations (inverse links); their derivatives are folded into the
+# loss, whose output delta is always ``prediction - y``.
+def _softmax(Z):
+    Z -= Z.max(axis=1, keepdims=True)
+    np.exp(Z, out=Z)
+    Z /= Z.sum(axis=1, keepdims=True)
+
+
+def _exp(Z):
+    np.exp(np.minimum(Z, np.log(np.finfo(Z.dtype).max), out=Z), out=Z)
+
+
+#: Output activations, by scikit-learn's ``out_activation_`` name.
+OUTPUT_ACTIVATIONS = {
+    "identity": _identity,
+    "logistic": _logistic,
+    "softmax": _softmax,
+    "exp": _exp,
+}

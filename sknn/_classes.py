@@ -1,0 +1,732 @@
+"""The public estimators: targets, predictions and tags."""
+
+from collections import namedtuple
+
+import numpy as np
+from scipy.special import log_expit, logsumexp
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+
+from ._base import _FLOATS, BaseMLP
+from ._network import predict_output
+
+# What a fit learned about its targets: the labels or values used for
+# stratifying and scoring the validation split, the classes, and whether the
+# task is multilabel.
+_Targets = namedtuple("_Targets", "y classes multilabel")
+
+_COMMON_PARAMS_DOC = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        The ith element is the number of neurons in the ith hidden layer.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
+'selu', 'softplus', 'gelu'}, default='relu'
+        Activation of the hidden layers. The first four are scikit-learn's;
+        'leaky_relu' has slope 0.01, 'elu' alpha 1, 'gelu' is the exact
+        (erf) form. 'selu' is meant to pair with ``init='lecun_normal'``.
+
+    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+        The weight optimizer: quasi-Newton L-BFGS (full batch, good for small
+        data), stochastic gradient descent, or Adam.
+
+    alpha : float, default=0.0001
+        Strength of the penalty (see ``penalty``).
+
+    batch_size : int or 'auto', default='auto'
+        Minibatch size of the stochastic solvers; 'auto' is
+        ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+        Schedule of ``solver='sgd'``: constant; ``learning_rate_init / (t + 1)
+        ** power_t`` with ``t`` the samples seen; or divided by 5 whenever
+        ``n_iter_no_change`` epochs pass without progress of ``tol``.
+
+    learning_rate_init : float, default=0.001
+        Initial step size of 'sgd' and 'adam'.
+
+    power_t : float, default=0.5
+        Exponent of 'invscaling'.
+
+    max_iter : int, default=200
+        Maximum epochs (stochastic solvers) or iterations (L-BFGS).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples each epoch (stochastic solvers).
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the weights, the early-stopping split, shuffling and dropout.
+
+    tol : float, default=1e-4
+        Improvement below which an epoch counts as no progress.
+
+    verbose : bool, default=False
+        Print progress messages.
+
+    warm_start : bool, default=False
+        Reuse the previous solution as initialization of the next ``fit``.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd', in [0, 1].
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified for
+        single-label classification), stop when its score stalls for
+        ``n_iter_no_change`` epochs, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Share of training data held out for early stopping.
+
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Decay rates of Adam's moment estimates, in [0, 1).
+
+    epsilon : float, default=1e-8
+        Numerical stability term of Adam.
+
+    n_iter_no_change : int, default=10
+        Epochs without ``tol`` improvement before stopping (stochastic solvers).
+
+    max_fun : int, default=15000
+        Maximum loss evaluations of L-BFGS.
+
+    init : str or callable, default='auto'
+        Weight initializer: 'auto' (scikit-learn's scheme, drawing the same
+        numbers for the same ``random_state``), 'normal', 'uniform',
+        'truncated_normal', 'orthogonal', 'glorot_uniform', 'glorot_normal',
+        'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', or a
+        callable ``init(fan_in, fan_out, random_state, dtype)`` returning an
+        array of shape ``(fan_in, fan_out)``. Biases start at zero except with
+        'auto'.
+
+    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+        Penalty on the weights (never the intercepts), added to the mean loss
+        of each batch: ``alpha / (2 m) * sum(rho * |W| + (1 - rho) * W ** 2)``
+        with ``rho`` 0, 1 or ``l1_ratio``; 'l2' is scikit-learn's ``alpha``.
+        L-BFGS uses the subgradient ``sign(W)`` for the L1 part.
+
+    l1_ratio : float, default=0.15
+        L1 share ``rho`` of 'elasticnet', in [0, 1].
+
+    dropout : float or array-like of shape (n_layers - 2,), default=0.0
+        Inverted-dropout rate of every hidden layer, or one per hidden layer,
+        each in [0, 1). Used during training by the stochastic solvers only;
+        predictions need no rescaling. Not available with 'lbfgs'.
+"""
+
+_COMMON_ATTRIBUTES_DOC = """
+    loss_ : float
+        Training loss (penalty included) of the last epoch or iteration.
+
+    best_loss_ : float or None
+        Lowest training loss; None when ``early_stopping=True``.
+
+    loss_curve_ : list of float
+        Training loss per epoch (per iteration for L-BFGS).
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with ``early_stopping=True``, else None.
+
+    validation_loss_curve_ : list of float or None
+        Mean validation loss (without penalty) per epoch with
+        ``early_stopping=True``, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with ``early_stopping=True``, else None.
+
+    t_ : int
+        Training samples seen by the stochastic solver.
+
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrix of each layer.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vector of each layer.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Feature names seen during fit, when ``X`` had string column names.
+
+    n_iter_ : int
+        Iterations the solver ran in the last fit.
+
+    n_layers_ : int
+        Number of layers, input and output included.
+
+    n_outputs_ : int
+        Number of outputs.
+
+    n_params_ : int
+        Trainable parameters: ``sum(fan_in * fan_out + fan_out)``.
+
+    out_activation_ : str
+        Output activation.
+"""
+
+
+def _fill_doc(cls):
+    cls.__doc__ = cls.__doc__.format(
+        params=_COMMON_PARAMS_DOC.strip("\n"), attributes=_COMMON_ATTRIBUTES_DOC.strip("\n")
+    )
+    return cls
+
+
+@_fill_doc
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
+
+    Optimizes the log-loss (softmax cross-entropy for multiclass, logistic
+    for binary and multilabel targets) with L-BFGS, SGD or Adam, on a numpy
+    backpropagation core. Takes every parameter of
+    ``sklearn.neural_network.MLPClassifier`` with the same defaults, plus
+    ``init``, ``penalty``, ``l1_ratio``, ``dropout`` and ``class_weight``.
+
+    Parameters
+    ----------
+{params}
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``; 'balanced'
+        uses ``n_samples / (n_classes * np.bincount(y))``. Single-label
+        targets only; 'balanced' is not available in ``partial_fit``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels.
+
+{attributes}
+
+    See Also
+    --------
+    MLPRegressor : Multi-layer perceptron regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(16,), solver="lbfgs",
+    ...                     max_iter=500, random_state=0).fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> round(clf.score(X, y), 2) >= 0.95
+    True
+    """
+
+    loss = "log_loss"
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="auto",
+        penalty="l2",
+        l1_ratio=0.15,
+        dropout=0.0,
+        class_weight=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.init = init
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
+        self.class_weight = class_weight
+
+    # --------------------------------------------------------------- targets
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=_FLOATS,
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        kind = type_of_target(y)
+        if kind not in ("binary", "multiclass", "multilabel-indicator"):
+            raise ValueError(
+                f"MLPClassifier does not support {kind} targets; y must be a 1-D "
+                "array of labels or a 2-D binary indicator matrix (multilabel)."
+            )
+        multilabel = kind == "multilabel-indicator"
+        if hasattr(y, "toarray"):
+            y = y.toarray()
+        present = np.arange(y.shape[1]) if multilabel else np.unique(y)
+        fresh = not hasattr(self, "classes_") or (not self.warm_start and not incremental)
+        if classes is not None:
+            fresh_classes = np.arange(y.shape[1]) if multilabel else np.unique(classes)
+        elif fresh:
+            fresh_classes = present
+        else:
+            fresh_classes = self.classes_
+            if self.warm_start and not incremental:
+                if set(present) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same "
+                        "classes as in the previous call to fit. Previously "
+                        f"got {self.classes_}, `y` has {present}"
+                    )
+            elif len(np.setdiff1d(present, self.classes_)):
+                raise ValueError(
+                    "`y` has classes not in `self.classes_`. "
+                    f"`self.classes_` has {self.classes_}. 'y' has {present}."
+                )
+        if not multilabel and len(fresh_classes) < 2:
+            raise ValueError(
+                "MLPClassifier needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {fresh_classes[0]!r}."
+            )
+        if multilabel:
+            Y = y.astype(X.dtype)
+        elif len(fresh_classes) == 2:
+            Y = (y == fresh_classes[1]).astype(X.dtype).reshape(-1, 1)
+        else:
+            Y = (y[:, None] == fresh_classes[None, :]).astype(X.dtype)
+        return X, Y, _Targets(y, fresh_classes, multilabel)
+
+    def _apply_class_weight(self, sample_weight, targets, X, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if targets.multilabel:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if isinstance(self.class_weight, str) and incremental:
+            raise ValueError(
+                "class_weight='balanced' is not supported for partial_fit: the "
+                "class frequencies of all batches are unknown. Pass a dict of "
+                "class weights instead."
+            )
+        weights = compute_class_weight(self.class_weight, classes=targets.classes, y=targets.y)
+        per_sample = weights[np.searchsorted(targets.classes, targets.y)].astype(X.dtype)
+        return per_sample if sample_weight is None else per_sample * sample_weight
+
+    def _out_activation(self, targets):
+        return "logistic" if targets.multilabel or len(targets.classes) == 2 else "softmax"
+
+    def _stratify_labels(self, targets):
+        return None if targets.multilabel else targets.y
+
+    def _targets_subset(self, targets, rows):
+        return targets._replace(y=targets.y[rows])
+
+    def _set_targets(self, targets):
+        self.classes_ = targets.classes
+
+    def _score_from_output(self, P, targets, sample_weight):
+        y_pred = self._decode(P, targets.classes, targets.multilabel)
+        return accuracy_score(targets.y, y_pred, sample_weight=sample_weight)
+
+    @staticmethod
+    def _decode(P, classes, multilabel):
+        """Labels from output probabilities."""
+        if multilabel:
+            return (P > 0.5).astype(int)
+        if P.shape[1] == 1:
+            return classes[(P[:, 0] > 0.5).astype(int)]
+        return classes[P.argmax(axis=1)]
+
+    # --------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels, or a binary indicator matrix for multilabel.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+        classes : array of shape (n_classes,), default=None
+            All classes of all calls; required on the first call (unless
+            ``y`` is a multilabel indicator matrix).
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        first = not hasattr(self, "classes_")
+        if first and classes is None and type_of_target(y) != "multilabel-indicator":
+            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if not first and classes is not None:
+            if not np.array_equal(np.unique(classes), self.classes_):
+                raise ValueError(
+                    f"`classes={classes!r}` is not the same as on last call "
+                    f"to partial_fit, was: {self.classes_!r}"
+                )
+            classes = None
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    # ------------------------------------------------------------ prediction
+    def predict(self, X):
+        """Predict class labels (or the indicator matrix for multilabel).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            The predicted classes.
+        """
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        P = self._forward(X, check_input)
+        return self._decode(P, self.classes_, self._is_multilabel())
+
+    def _is_multilabel(self):
+        return self.out_activation_ == "logistic" and self.n_outputs_ > 1
+
+    def predict_proba(self, X):
+        """Probability estimates.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y_prob : ndarray of shape (n_samples, n_classes)
+            Probability of each class, in the order of ``classes_``.
+        """
+        P = self._forward(X)
+        if P.shape[1] == 1:
+            return np.hstack([1 - P, P])
+        return P
+
+    def predict_log_proba(self, X):
+        """Log of probability estimates, computed stably from the logits.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+            ``log(predict_proba(X))`` without underflow to ``-inf``.
+        """
+        if not hasattr(self, "coefs_"):
+            check_is_fitted(self)
+        X = self._validate_X_predict(X)
+        Z = predict_output(X, self.coefs_, self.intercepts_, self.activation, None)
+        if self.out_activation_ == "softmax":
+            return Z - logsumexp(Z, axis=1, keepdims=True)
+        if Z.shape[1] == 1:
+            return np.hstack([log_expit(-Z), log_expit(Z)])
+        return log_expit(Z)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags
+
+
+@_fill_doc
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
+
+    Optimizes half the squared error (identity output) or half the Poisson
+    deviance (exponential output) with L-BFGS, SGD or Adam, on a numpy
+    backpropagation core. Takes every parameter of
+    ``sklearn.neural_network.MLPRegressor`` with the same defaults, plus
+    ``init``, ``penalty``, ``l1_ratio`` and ``dropout``.
+
+    With several outputs the per-sample loss is the *sum* over outputs
+    (``0.5 * ||p - y||**2``), and the gradient descended is exactly its
+    gradient. scikit-learn reports the mean over outputs instead while
+    descending the sum (its bug #8349), so its ``loss_`` is ``n_outputs``
+    times smaller than sknn's on multi-output problems; the models agree.
+
+    Parameters
+    ----------
+    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+        Half squared error, or half Poisson deviance with a log link
+        (requires ``y >= 0``).
+
+{params}
+
+    Attributes
+    ----------
+{attributes}
+
+    See Also
+    --------
+    MLPClassifier : Multi-layer perceptron classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sknn import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = MLPRegressor(hidden_layer_sizes=(32,), solver="lbfgs",
+    ...                    max_iter=1000, random_state=0).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.95
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "loss": [StrOptions({"squared_error", "poisson"})],
+    }
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        init="auto",
+        penalty="l2",
+        l1_ratio=0.15,
+        dropout=0.0,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.init = init
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.dropout = dropout
+
+    # --------------------------------------------------------------- targets
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=_FLOATS,
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if self.loss == "poisson" and np.any(y < 0):
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for "
+                "loss='poisson'."
+            )
+        Y = y.reshape(y.shape[0], -1).astype(X.dtype)
+        return X, Y, _Targets(y, None, False)
+
+    def _apply_class_weight(self, sample_weight, targets, X, incremental):
+        return sample_weight
+
+    def _out_activation(self, targets):
+        return "exp" if self.loss == "poisson" else "identity"
+
+    def _stratify_labels(self, targets):
+        return None
+
+    def _targets_subset(self, targets, rows):
+        return targets._replace(y=targets.y[rows])
+
+    def _set_targets(self, targets):
+        pass
+
+    def _score_from_output(self, P, targets, sample_weight):
+        y_pred = P.ravel() if P.shape[1] == 1 else P
+        return r2_score(targets.y, y_pred, sample_weight=sample_weight)
+
+    # --------------------------------------------------------------- fitting
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and targets y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est._check_solver())
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Update the model with one epoch over the given data.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The updated model.
+        """
+        return self._fit(X, y, sample_weight, incremental=True)
+
+    # ------------------------------------------------------------ prediction
+    def predict(self, X):
+        """Predict using the multi-layer perceptron model.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            The predicted values.
+        """
+        return self._predict(X)
+
+    def _predict(self, X, check_input=True):
+        P = self._forward(X, check_input)
+        return P.ravel() if P.shape[1] == 1 else P
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+

@@ -1,0 +1,141 @@
+"""Stochastic optimizers updating one flat parameter vector in place.
+
+The state of an optimizer is plain numbers and arrays, so a fitted estimator
+that keeps one (for ``partial_fit``) pickles and persists with skops safely.
+"""
+
+import numpy as np
+
+__all__ = ["OPTIMIZERS", "SGD", "Adam"]
+
+
+class SGD:
+    """Stochastic gradient descent with momentum and learning-rate schedules.
+
+    Parameters
+    ----------
+    n_params : int
+    dtype : numpy dtype
+    learning_rate_init : float
+    learning_rate : {'constant', 'invscaling', 'adaptive'}
+        ``'invscaling'`` sets the rate to ``learning_rate_init / (t + 1) **
+        power_t`` at the end of each epoch (``t`` = samples seen);
+        ``'adaptive'`` divides it by 5 each time training stalls and stops
+        once it falls below 1e-6.
+    momentum : float
+    nesterovs_momentum : bool
+    power_t : float
+    """
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        *,
+        learning_rate_init=0.1,
+        learning_rate="constant",
+        momentum=0.9,
+        nesterovs_momentum=True,
+        power_t=0.5,
+        **ignored,
+    ):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.lr_schedule = learning_rate
+        self.momentum = float(momentum)
+        self.nesterov = bool(nesterovs_momentum)
+        self.power_t = float(power_t)
+        self.velocity = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step: ``params += update(grad)``, all in place."""
+        velocity = self.velocity
+        velocity *= self.momentum
+        velocity -= self.learning_rate * grad
+        if self.nesterov:
+            params += self.momentum * velocity
+            params -= self.learning_rate * grad
+        else:
+            params += velocity
+
+    def iteration_ends(self, time_step):
+        if self.lr_schedule == "invscaling":
+            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+
+    def trigger_stopping(self, msg, verbose):
+        """Whether to stop after ``n_iter_no_change`` epochs without progress."""
+        if self.lr_schedule != "adaptive":
+            if verbose:
+                print(msg + " Stopping.")
+            return True
+        if self.learning_rate <= 1e-6:
+            if verbose:
+                print(msg + " Learning rate too small. Stopping.")
+            return True
+        self.learning_rate /= 5.0
+        if verbose:
+            print(msg + " Setting learning rate to %f" % self.learning_rate)
+        return False
+
+
+class Adam:
+    """Adam (Kingma and Ba, 2014) with bias correction folded into the step.
+
+    ``lr_t = lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)`` and the update is
+    ``-lr_t * m / (sqrt(v) + epsilon)``, as in scikit-learn.
+    """
+
+    def __init__(
+        self,
+        n_params,
+        dtype,
+        *,
+        learning_rate_init=0.001,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        **ignored,
+    ):
+        self.learning_rate_init = float(learning_rate_init)
+        self.learning_rate = float(learning_rate_init)
+        self.beta_1 = float(beta_1)
+        self.beta_2 = float(beta_2)
+        self.epsilon = float(epsilon)
+        self.t = 0
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+        self._tmp = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        """One step: ``params += update(grad)``, all in place."""
+        self.t += 1
+        m, v, tmp = self.m, self.v, self._tmp
+        m *= self.beta_1
+        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
+        m += tmp
+        v *= self.beta_2
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.beta_2
+        v += tmp
+        self.learning_rate = (
+            self.learning_rate_init
+            * np.sqrt(1.0 - self.beta_2**self.t)
+            / (1.0 - self.beta_1**self.t)
+        )
+        np.sqrt(v, out=tmp)
+        tmp += self.epsilon
+        np.divide(m, tmp, out=tmp)
+        tmp *= self.learning_rate
+        params -= tmp
+
+    def iteration_ends(self, time_step):
+        pass
+
+    def trigger_stopping(self, msg, verbose):
+        if verbose:
+            print(msg + " Stopping.")
+        return True
+
+
+#: Solver name -> optimizer class.
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
