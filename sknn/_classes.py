@@ -475,12 +475,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Returns
         -------
         y_prob : ndarray of shape (n_samples, n_classes)
-            Probability of each class, in the order of ``classes_``.
+            Probability of each class, in the order of ``classes_``; never
+            below the smallest normal float (so its log is finite).
         """
         P = self._forward(X)
         if P.shape[1] == 1:
-            return np.hstack([1 - P, P])
-        return P
+            P = np.hstack([1 - P, P])
+        # Floor underflowed probabilities at the smallest normal float so that
+        # log(predict_proba) stays finite and close to predict_log_proba.
+        return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
 
     def predict_log_proba(self, X):
         """Log of probability estimates, computed stably from the logits.
