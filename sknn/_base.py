@@ -21,6 +21,7 @@ from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
+from ._callbacks import NO_HOOKS, CallbackSupportMixin, fit_hooks
 from ._initializers import INITIALIZERS, initialize_layer
 from ._network import Network, predict_output
 from ._optimizers import OPTIMIZERS
@@ -30,7 +31,7 @@ _STOCHASTIC_SOLVERS = set(OPTIMIZERS)
 _FLOATS = (np.float64, np.float32)
 
 
-class BaseMLP(BaseEstimator):
+class BaseMLP(CallbackSupportMixin, BaseEstimator):
     """Base class of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
 
     Subclasses define how targets become the output matrix ``Y``
@@ -118,6 +119,7 @@ class BaseMLP(BaseEstimator):
 
     # ------------------------------------------------------------------ fit
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+        raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
         hidden = self._hidden_layer_sizes()
         dropout = self._dropout_rates(len(hidden))
         if self.early_stopping and incremental:
@@ -138,12 +140,14 @@ class BaseMLP(BaseEstimator):
         layer_units = [X.shape[1], *hidden, Y.shape[1]]
         rng = check_random_state(self.random_state)
         state = _FitState(self, first_pass, incremental, layer_units, X.dtype, rng, targets)
+        state.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
 
         if self.solver == "lbfgs":
             state.fit_lbfgs(X, Y, sample_weight)
         else:
             state.fit_stochastic(X, Y, sample_weight, targets, dropout)
         state.commit(targets)
+        state.hooks.finish()
         return self
 
     # --------------------------------------------------------------- predict
@@ -225,6 +229,8 @@ class BaseMLP(BaseEstimator):
 
 class _FitState:
     """Everything one call to ``fit``/``partial_fit`` changes, until commit."""
+
+    hooks = NO_HOOKS  # sklearn callbacks, see _callbacks.fit_hooks
 
     def __init__(self, est, first_pass, incremental, layer_units, dtype, rng, targets):
         self.est = est
@@ -345,6 +351,7 @@ class _FitState:
         last_good = net.params.copy()
         try:
             for _ in range(est.max_iter):
+                self.hooks.task_begin()
                 accumulated = 0.0
                 for Xb, Yb, swb in batches.epoch(self.rng):
                     loss = net.loss_grad(Xb, Yb, swb, **loss_kwargs)
@@ -373,6 +380,8 @@ class _FitState:
                 else:
                     self._track_training_loss()
                 self.optimizer.iteration_ends(self.t_)
+                if self.hooks.epoch_end(self):
+                    break
                 if self._no_improvement_count > est.n_iter_no_change:
                     if self.optimizer.trigger_stopping(self._stall_message(), est.verbose):
                         break
@@ -443,7 +452,10 @@ class _FitState:
             self.loss_curve_.append(accepted["fun"])
             if est.verbose:
                 print("Iteration %d, loss = %.8f" % (len(self.loss_curve_), accepted["fun"]))
+            if self.hooks.lbfgs_iteration(self, intermediate_result.x):
+                raise StopIteration  # a callback asked to stop
 
+        self.hooks.task_begin()
         try:
             result = scipy.optimize.minimize(
                 objective,
@@ -462,7 +474,7 @@ class _FitState:
                 self.loss_ = objective(accepted["x"])[0]
             return
         self.n_iter_ = min(result.nit, est.max_iter)
-        if result.status != 0:
+        if result.status != 0 and not self.hooks.stopped:
             msg = (
                 f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
                 f"(status={result.status}):\n{result.message}\n"

@@ -1,0 +1,143 @@
+"""scikit-learn's experimental callback API (``sklearn.callback``) in the fit loops.
+
+A fit is one root task; each epoch of the stochastic solvers (each iteration
+of L-BFGS) is one sub-task. Callbacks set with ``set_callbacks``, or
+propagated by a meta-estimator (``Pipeline``, ``GridSearchCV``, ...), see
+``on_fit_task_begin`` / ``on_fit_task_end`` for every task, with a
+ready-to-predict copy of the model as ``fitted_estimator``. An
+``on_fit_task_end`` returning True stops the fit after that epoch.
+
+The loops call the hooks unconditionally; when no callback is involved they
+get :data:`NO_HOOKS`, whose hooks do nothing.
+"""
+
+import sklearn
+
+try:
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # scikit-learn without the experimental callback API
+
+    class CallbackSupportMixin:
+        """Stand-in whose ``set_callbacks`` explains what is missing."""
+
+        def set_callbacks(self, *callbacks):
+            """Unavailable: this scikit-learn has no ``sklearn.callback``."""
+            raise ImportError(
+                "set_callbacks needs scikit-learn's experimental callback API "
+                "(the sklearn.callback module, scikit-learn >= 1.9); the installed "
+                f"scikit-learn {sklearn.__version__} does not have it. Upgrade "
+                "with: pip install 'scikit-learn>=1.9'"
+            )
+
+
+__all__ = ["CallbackSupportMixin", "NO_HOOKS", "fit_hooks"]
+
+
+class _NoHooks:
+    """Hooks of a fit without callbacks: all no-ops."""
+
+    stopped = False
+
+    def task_begin(self):
+        pass
+
+    def epoch_end(self, state):
+        return False
+
+    def lbfgs_iteration(self, state, x):
+        return False
+
+    def finish(self):
+        pass
+
+
+NO_HOOKS = _NoHooks()
+
+
+def fit_hooks(est, X, y, sample_weight, incremental, classes):
+    """The hooks of one ``fit`` / ``partial_fit``; begins the root task.
+
+    ``X``, ``y`` and ``sample_weight`` are the arguments as the user passed
+    them, so a scoring callback predicts on the same data (a data frame keeps
+    its feature names). ``classes`` are the classifier's classes, else None.
+    """
+    if not hasattr(est, "_init_callback_context") or not (
+        hasattr(est, "_skl_callbacks") or hasattr(est, "_parent_callback_ctx")
+    ):
+        return NO_HOOKS
+    if est.solver == "lbfgs":
+        n_tasks = est.max_iter + 1  # + the task still open when scipy returns
+    else:
+        n_tasks = 1 if incremental else est.max_iter
+    return _FitHooks(est, X, y, sample_weight, n_tasks, classes)
+
+
+class _FitHooks:
+    def __init__(self, est, X, y, sample_weight, n_tasks, classes):
+        self.est = est
+        self.classes = classes
+        metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
+        self.data = dict(X=X, y=y, metadata=metadata)
+        self.root = est._init_callback_context(task_name="fit", max_subtasks=n_tasks)
+        self.root.call_on_fit_task_begin(estimator=est, **self.data)
+        self.task = None
+        self.stopped = False
+        self.name = "iteration" if est.solver == "lbfgs" else "epoch"
+
+    def task_begin(self):
+        """Begin the next epoch (or L-BFGS iteration)."""
+        self.task = self.root.subcontext(task_name=self.name)
+        self.task.call_on_fit_task_begin(estimator=self.est, **self.data)
+
+    def epoch_end(self, state):
+        """End the current epoch; True when a callback asks to stop."""
+        task, self.task = self.task, None
+        self.stopped = bool(
+            task.call_on_fit_task_end(
+                estimator=self.est,
+                **self.data,
+                reconstruction_attributes=lambda: self._snapshot(state),
+            )
+        )
+        return self.stopped
+
+    def lbfgs_iteration(self, state, x):
+        """End the L-BFGS iteration that produced ``x`` and begin the next.
+
+        scipy reports iterations only at their end, so, as scikit-learn's
+        LogisticRegression does, the next iteration's task begins here and the
+        one left open when the solver returns is closed empty by ``finish``.
+        """
+        # Safe: the objective writes its own point before every evaluation.
+        state.net.params[...] = x
+        if self.epoch_end(state):
+            return True
+        self.task_begin()
+        return False
+
+    def finish(self):
+        """End an epoch left open (divergence, interruption) and the root task."""
+        if self.task is not None:
+            self.task.call_on_fit_task_end(estimator=self.est)
+            self.task = None
+        self.root.call_on_fit_task_end(
+            estimator=self.est, **self.data, reconstruction_attributes={}
+        )
+
+    def _snapshot(self, state):
+        """Fitted attributes of the model as it is now, for ``fitted_estimator``."""
+        net = state.net
+        attrs = dict(
+            coefs_=[W.copy() for W in net.coefs],
+            intercepts_=[b.copy() for b in net.intercepts],
+            n_layers_=net.n_layers,
+            n_outputs_=net.layer_units[-1],
+            out_activation_=net.out_activation,
+            n_params_=int(net.params.size),
+            n_iter_=state.n_iter_ if self.name == "epoch" else len(state.loss_curve_),
+            loss_=state.loss_curve_[-1] if state.loss_curve_ else state.loss_,
+            loss_curve_=list(state.loss_curve_),
+        )
+        if self.classes is not None:
+            attrs["classes_"] = self.classes
+        return attrs
