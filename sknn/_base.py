@@ -7,6 +7,7 @@ model exactly as it was.
 """
 
 import copy
+import functools
 import warnings
 from numbers import Integral, Real
 
@@ -17,7 +18,12 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    Options,
+    StrOptions,
+)
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
 
 from ._activations import ACTIVATIONS
@@ -29,6 +35,23 @@ from ._penalties import PENALTIES
 
 _STOCHASTIC_SOLVERS = set(OPTIMIZERS)
 _FLOATS = (np.float64, np.float32)
+
+
+def _overflow_checked(fit):
+    """Run a fit with numpy's overflow / invalid-value warnings silenced.
+
+    Extreme data or a diverging step can overflow; the solvers check the loss
+    and weights after every epoch or iteration and handle non-finite values
+    (last finite weights and a ConvergenceWarning), so numpy's warnings would
+    only repeat that, as RuntimeWarnings users cannot act on.
+    """
+
+    @functools.wraps(fit)
+    def wrapper(*args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return fit(*args, **kwargs)
+
+    return wrapper
 
 
 class BaseMLP(CallbackSupportMixin, BaseEstimator):
@@ -78,7 +101,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         sizes = list(sizes) if hasattr(sizes, "__iter__") else [sizes]
         for s in sizes:
             if not isinstance(s, Integral) or isinstance(s, bool) or s <= 0:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"hidden_layer_sizes must be positive integers, got {sizes}."
                 )
         return [int(s) for s in sizes]
@@ -90,13 +113,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             rates = [rates] * n_hidden
         rates = list(rates)
         if len(rates) != n_hidden:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"dropout has {len(rates)} rates but the network has {n_hidden} "
                 "hidden layers; pass one rate per hidden layer or a single float."
             )
         for p in rates:
             if isinstance(p, bool) or not isinstance(p, Real) or not 0 <= p < 1:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"dropout rates must be floats in [0, 1), got {self.dropout!r}."
                 )
         rates = tuple(float(p) for p in rates)
@@ -118,6 +141,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return sample_weight
 
     # ------------------------------------------------------------------ fit
+    @_overflow_checked
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
         hidden = self._hidden_layer_sizes()
@@ -167,15 +191,25 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=_FLOATS, reset=False
         )
 
-    def _forward(self, X, check_input=True):
-        """Output activations of the fitted network."""
-        if check_input:
-            if not hasattr(self, "coefs_"):
-                check_is_fitted(self)
-            X = self._validate_X_predict(X)
-        return predict_output(
-            X, self.coefs_, self.intercepts_, self.activation, self.out_activation_
-        )
+    def _forward(self, X, check_input=True, raw=False):
+        """Output activations (the last layer's raw output if ``raw``)."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            if check_input:
+                if not hasattr(self, "coefs_"):
+                    check_is_fitted(self)
+                X = self._validate_X_predict(X)
+            out_activation = None if raw else self.out_activation_
+            out = predict_output(
+                X, self.coefs_, self.intercepts_, self.activation, out_activation
+            )
+        if not np.isfinite(out).all():
+            bad = int((~np.isfinite(out)).any(axis=1).sum())
+            raise ValueError(
+                f"The network's output is not finite for {bad} of {out.shape[0]} "
+                "sample(s): X has values too large in magnitude for the fitted "
+                "weights. Scale X as the training data was scaled."
+            )
+        return out
 
     # ----------------------------------------------------------------- tools
     def _check_solver(self):
@@ -567,6 +601,12 @@ class _ValidationSet:
         self.X = X[rows]
         self.Y = Y[rows]
         self.sw = None if sample_weight is None else sample_weight[rows]
+        if self.sw is not None and not self.sw.sum() > 0:
+            raise ValueError(
+                "Every sample held out for early stopping has zero sample_weight, "
+                "so the validation score is undefined. Drop the zero-weight "
+                "samples, or change validation_fraction or random_state."
+            )
         self.targets = est._targets_subset(targets, rows)
         self.est = est
 

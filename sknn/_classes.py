@@ -6,19 +6,32 @@ import numpy as np
 from scipy.special import log_expit, logsumexp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
+from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
 from ._base import _FLOATS, BaseMLP
-from ._network import predict_output
 
 # What a fit learned about its targets: the labels or values used for
 # stratifying and scoring the validation split, the classes, and whether the
 # task is multilabel.
 _Targets = namedtuple("_Targets", "y classes multilabel")
+
+
+def _check_sortable_labels(labels, name):
+    """Reject labels numpy cannot sort, such as a mix of strings and numbers."""
+    labels = np.asarray(labels)
+    if labels.dtype == object:
+        try:
+            np.unique(labels)
+        except TypeError as e:
+            kinds = sorted({type(v).__name__ for v in labels.ravel()})
+            raise ValueError(
+                f"{name} mixes labels of types {kinds}, which cannot be compared "
+                f"({e}); use labels of one type, for example all strings."
+            ) from None
 
 _COMMON_PARAMS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -303,6 +316,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
+        _check_sortable_labels(y, "y")
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
@@ -317,6 +331,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         fresh = not hasattr(self, "classes_") or (not self.warm_start and not incremental)
         if classes is not None:
             fresh_classes = np.arange(y.shape[1]) if multilabel else np.unique(classes)
+            unknown = np.setdiff1d(present, fresh_classes)
+            if len(unknown):
+                raise ValueError(
+                    f"`y` has labels {unknown} that are not in `classes` "
+                    f"{fresh_classes}; pass every label of every batch in `classes`."
+                )
         elif fresh:
             fresh_classes = present
         else:
@@ -358,8 +378,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 "class weights instead."
             )
         weights = compute_class_weight(self.class_weight, classes=targets.classes, y=targets.y)
+        if not np.all(np.isfinite(weights) & (weights >= 0)):
+            raise InvalidParameterError(
+                "The 'class_weight' parameter of MLPClassifier must map classes to "
+                f"finite non-negative weights, got {self.class_weight!r}."
+            )
         per_sample = weights[np.searchsorted(targets.classes, targets.y)].astype(X.dtype)
-        return per_sample if sample_weight is None else per_sample * sample_weight
+        if sample_weight is not None:
+            per_sample *= sample_weight
+        if not per_sample.sum() > 0:
+            raise ValueError(
+                "Every sample has zero weight after applying class_weight "
+                f"{self.class_weight!r}; give a positive weight to some class present in y."
+            )
+        return per_sample
 
     def _out_activation(self, targets):
         return "logistic" if targets.multilabel or len(targets.classes) == 2 else "softmax"
@@ -430,8 +462,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             The updated model.
         """
         first = not hasattr(self, "classes_")
-        if first and classes is None and type_of_target(y) != "multilabel-indicator":
-            raise ValueError("classes must be passed on the first call to partial_fit.")
+        if classes is not None:
+            _check_sortable_labels(classes, "classes")
+        if first and classes is None:
+            # type_of_target casts NaN labels to int before it rejects them.
+            with np.errstate(invalid="ignore"):
+                kind = type_of_target(y, input_name="y")
+            if kind != "multilabel-indicator":
+                raise ValueError("classes must be passed on the first call to partial_fit.")
         if not first and classes is not None:
             if not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
@@ -498,15 +536,34 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         log_y_prob : ndarray of shape (n_samples, n_classes)
             ``log(predict_proba(X))`` without underflow to ``-inf``.
         """
-        if not hasattr(self, "coefs_"):
-            check_is_fitted(self)
-        X = self._validate_X_predict(X)
-        Z = predict_output(X, self.coefs_, self.intercepts_, self.activation, None)
+        Z = self._forward(X, raw=True)
         if self.out_activation_ == "softmax":
             return Z - logsumexp(Z, axis=1, keepdims=True)
         if Z.shape[1] == 1:
             return np.hstack([log_expit(-Z), log_expit(Z)])
         return log_expit(Z)
+
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on the given test data and labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            Accuracy of ``self.predict(X)`` with respect to ``y``.
+        """
+        # scikit-learn casts NaN labels to int (a RuntimeWarning) before it
+        # rejects them with a ValueError.
+        with np.errstate(invalid="ignore"):
+            return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -727,6 +784,33 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     def _predict(self, X, check_input=True):
         P = self._forward(X, check_input)
         return P.ravel() if P.shape[1] == 1 else P
+
+    def score(self, X, y, sample_weight=None):
+        """Coefficient of determination R^2 of the prediction.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True values for ``X``.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            R^2 of ``self.predict(X)`` with respect to ``y``.
+        """
+        y_pred = self.predict(X)
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
+        # R^2 is scale-invariant: dividing huge values by a power of two keeps
+        # their squared errors finite and leaves ordinary scores untouched.
+        big = max(np.abs(y).max(initial=0.0), np.abs(y_pred).max(initial=0.0))
+        if big > 1e150:
+            scale = 2.0 ** np.floor(np.log2(big))
+            y, y_pred = y / scale, y_pred / scale
+        return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
