@@ -108,6 +108,11 @@ def initialize_layer(init, fan_in, fan_out, rng, dtype, activation):
     """
     if callable(init):
         coef = np.asarray(init(fan_in, fan_out, rng, dtype))
+        if coef.dtype.kind not in "biuf":  # not bool, int or float
+            raise ValueError(
+                f"The init callable returned an array of dtype {coef.dtype}; it must "
+                "return real numbers (a float array)."
+            )
         if coef.shape != (fan_in, fan_out):
             raise ValueError(
                 f"The init callable returned an array of shape {coef.shape} for a "

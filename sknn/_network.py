@@ -177,6 +177,11 @@ class Network:
             loss = float(losses.sum())
         else:
             m = float(sample_weight.sum())
+            if not m > 0.0:
+                # Every row of this batch has zero weight (zero class or
+                # sample weights): it carries no signal, so no gradient.
+                self.grad[...] = 0.0
+                return 0.0
             loss = float(np.dot(losses, sample_weight))
             delta *= sample_weight[:, None]
         delta *= 1.0 / m

@@ -60,7 +60,10 @@ class SGD:
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
-            self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+            try:
+                self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
+            except OverflowError:  # a huge power_t: the rate underflows to 0
+                self.learning_rate = 0.0
 
     def trigger_stopping(self, msg, verbose):
         """Whether to stop after ``n_iter_no_change`` epochs without progress."""
