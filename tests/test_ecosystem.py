@@ -9,7 +9,7 @@ import pytest
 from sklearn.callback import ProgressBar, ScoringMonitor
 from sklearn.datasets import load_iris, make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -151,3 +151,249 @@ def test_set_callbacks_without_sklearn_callback_module(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(sknn._callbacks)
+
+
+# -------------------------------------------------------------- persistence
+def _fitted_models(X, y):
+    """One fitted model per solver / task / dtype, including early stopping."""
+    y_reg = X[:, 0] * 2 - X[:, 1]
+    return [
+        MLPClassifier((8,), max_iter=5, random_state=0).fit(X, y),
+        MLPClassifier((8, 4), solver="sgd", dropout=0.2, max_iter=5, random_state=0).fit(X, y),
+        MLPClassifier((8,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y),
+        MLPRegressor(
+            hidden_layer_sizes=(8,), early_stopping=True, max_iter=5, random_state=0
+        ).fit(X.astype(np.float32), y_reg),
+    ]
+
+
+def _assert_same_model(restored, est, X):
+    assert type(restored) is type(est)
+    assert restored.get_params() == est.get_params()
+    np.testing.assert_array_equal(restored.predict(X), est.predict(X))
+    if hasattr(est, "predict_proba"):
+        np.testing.assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
+    assert restored.loss_curve_ == est.loss_curve_
+    assert restored.validation_loss_curve_ == est.validation_loss_curve_
+
+
+def _assert_training_continues_identically(restored, est, X, y):
+    """The optimizer state is saved too: one more partial_fit gives the same weights."""
+    if est.solver == "lbfgs":
+        return
+    y = est.predict(X)  # any valid targets
+    est.set_params(early_stopping=False)  # partial_fit refuses early stopping
+    restored.set_params(early_stopping=False)
+    a, b = est.partial_fit(X, y), restored.partial_fit(X, y)
+    for Wa, Wb in zip(a.coefs_, b.coefs_):
+        np.testing.assert_array_equal(Wa, Wb)
+
+
+def test_pickle_and_joblib_round_trips(iris, tmp_path):
+    import pickle
+
+    import joblib
+
+    X, y = iris
+    for i, est in enumerate(_fitted_models(X, y)):
+        _assert_same_model(pickle.loads(pickle.dumps(est)), est, X)
+        joblib.dump(est, tmp_path / f"model{i}.joblib")
+        restored = joblib.load(tmp_path / f"model{i}.joblib")
+        _assert_same_model(restored, est, X)
+        _assert_training_continues_identically(restored, est, X, y)
+
+
+def test_skops_round_trip_trusts_only_sknn_types(iris, tmp_path):
+    import skops.io as sio
+
+    X, y = iris
+    for i, est in enumerate(_fitted_models(X, y)):
+        path = tmp_path / f"model{i}.skops"
+        sio.dump(est, path)
+        untrusted = sio.get_untrusted_types(file=path)
+        assert f"sknn._classes.{type(est).__name__}" in untrusted
+        assert all(t.startswith("sknn.") for t in untrusted), untrusted
+        with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
+            sio.load(path)
+        restored = sio.load(path, trusted=untrusted)
+        _assert_same_model(restored, est, X)
+        _assert_training_continues_identically(restored, est, X, y)
+
+
+def test_skops_pipeline_needs_only_sknn_types(iris, tmp_path):
+    import skops.io as sio
+
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=5, random_state=0))
+    pipe.fit(X, y)
+    untrusted = sio.get_untrusted_types(data=sio.dumps(pipe))
+    assert sorted(untrusted) == ["sknn._classes.MLPClassifier", "sknn._optimizers.Adam"]
+    restored = sio.loads(sio.dumps(pipe), trusted=untrusted)
+    np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
+
+
+# ---------------------------------------------------- data frames, routing
+def _frame(kind, X, names):
+    if kind == "pandas":
+        import pandas as pd
+
+        return pd.DataFrame(X, columns=names)
+    import polars as pl
+
+    return pl.DataFrame(X, schema=names)
+
+
+@pytest.mark.parametrize("kind", ["pandas", "polars"])
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_data_frames_keep_feature_names(iris, kind, cls):
+    X, y = iris
+    names = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+    est = cls(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(_frame(kind, X, names), y)
+    np.testing.assert_array_equal(est.feature_names_in_, names)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        same = est.predict(_frame(kind, X, names))  # same names: no warning
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        np.testing.assert_array_equal(est.predict(X), same)
+    with pytest.raises(ValueError, match="feature names should match"):
+        est.predict(_frame(kind, X, names[::-1]))
+    unnamed = cls(hidden_layer_sizes=(4,), max_iter=5, random_state=0).fit(X, y)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        unnamed.predict(_frame(kind, X, names))
+
+
+class MetadataRecorder(PropagatedRecorder):
+    """Records the sample weights each sknn fit received."""
+
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_fit_task_begin(self, estimator, context, *, metadata=None):
+        if isinstance(estimator, MLPClassifier) and context.task_name == "fit":
+            self.weights.append((metadata or {}).get("sample_weight"))
+
+
+def test_sample_weight_is_routed_through_pipeline_and_grid_search(iris):
+    import sklearn
+
+    X, y = iris
+    w = np.where(y == 2, 5.0, 1.0)
+    with sklearn.config_context(enable_metadata_routing=True):
+
+        def mlp(request=True):
+            clf = MLPClassifier((8,), solver="lbfgs", max_iter=30, random_state=0)
+            if request:
+                clf.set_fit_request(sample_weight=True).set_score_request(sample_weight=True)
+            return clf
+
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, mlp()).fit(X, y, sample_weight=w)
+        direct = mlp().fit(StandardScaler().fit_transform(X), y, sample_weight=w)
+        unweighted = mlp().fit(StandardScaler().fit_transform(X), y)
+        np.testing.assert_array_equal(pipe[-1].coefs_[0], direct.coefs_[0])
+        assert not np.array_equal(pipe[-1].coefs_[0], unweighted.coefs_[0])
+
+        recorder = MetadataRecorder()
+        search = GridSearchCV(pipe, {"mlpclassifier__alpha": [1e-4, 1e-1]}, cv=3)
+        search.set_callbacks(recorder).fit(X, y, sample_weight=w)
+        assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+        # 2 candidates x 3 folds, then the refit on everything: each got its rows' weights
+        assert len(recorder.weights) == 7
+        splits = [train for train, _ in StratifiedKFold(3).split(X, y)]
+        for i, sw in enumerate(recorder.weights[:-1]):  # candidate-major order
+            np.testing.assert_array_equal(sw, w[splits[i % 3]])
+        np.testing.assert_array_equal(recorder.weights[-1], w)
+
+        # without the request, routing refuses the weights instead of dropping them
+        with pytest.raises(ValueError, match="sample_weight"):
+            make_pipeline(scaler, mlp(request=False)).fit(X, y, sample_weight=w)
+
+
+# ----------------------------------------------------------- meta-estimators
+@pytest.fixture(scope="module")
+def binary():
+    X, y = make_classification(
+        n_samples=300, n_features=8, n_informative=3, n_redundant=0, shuffle=False,
+        random_state=0,
+    )
+    return StandardScaler().fit_transform(X), y
+
+
+def _mlp(**kw):
+    params = dict(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=200, random_state=0)
+    return MLPClassifier(**{**params, **kw})
+
+
+def test_calibrated_classifier_cv(binary):
+    from sklearn.calibration import CalibratedClassifierCV
+
+    X, y = binary
+    cal = CalibratedClassifierCV(_mlp(), cv=3, method="sigmoid").fit(X, y)
+    assert len(cal.calibrated_classifiers_) == 3
+    assert all(isinstance(c.estimator, MLPClassifier) for c in cal.calibrated_classifiers_)
+    P = cal.predict_proba(X)
+    np.testing.assert_allclose(P.sum(axis=1), 1)
+    assert cal.score(X, y) > 0.85
+
+
+def test_bagging_classifier(binary):
+    from sklearn.ensemble import BaggingClassifier
+
+    X, y = binary
+    bag = BaggingClassifier(_mlp(), n_estimators=4, max_samples=0.7, random_state=0).fit(X, y)
+    assert len(bag.estimators_) == 4
+    # bootstrap samples differ, so the members do too
+    assert not np.array_equal(bag.estimators_[0].coefs_[0], bag.estimators_[1].coefs_[0])
+    assert bag.score(X, y) > 0.85
+
+
+def test_stacking_classifier(binary):
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = binary
+    stack = StackingClassifier(
+        [("mlp", _mlp()), ("wide", _mlp(hidden_layer_sizes=(32,)))],
+        final_estimator=LogisticRegression(), cv=3,
+    ).fit(X, y)
+    assert stack.transform(X).shape == (X.shape[0], 2)  # one probability column each
+    assert stack.score(X, y) > 0.85
+
+
+def test_soft_voting_classifier(binary):
+    from sklearn.ensemble import VotingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = binary
+    vote = VotingClassifier(
+        [("mlp", _mlp()), ("lr", LogisticRegression())], voting="soft"
+    ).fit(X, y)
+    mlp, lr = vote.named_estimators_["mlp"], vote.named_estimators_["lr"]
+    expected = (mlp.predict_proba(X) + lr.predict_proba(X)) / 2
+    np.testing.assert_allclose(vote.predict_proba(X), expected)
+    assert vote.score(X, y) > 0.85
+
+
+def test_multi_output_regressor():
+    from sklearn.multioutput import MultiOutputRegressor
+
+    X, Y = make_regression(n_samples=200, n_features=5, n_targets=3, noise=1, random_state=0)
+    Y = Y / Y.std(axis=0)
+    reg = MLPRegressor(hidden_layer_sizes=(16,), solver="lbfgs", max_iter=300, random_state=0)
+    multi = MultiOutputRegressor(reg).fit(X, Y)
+    assert len(multi.estimators_) == 3
+    assert all(e.n_outputs_ == 1 for e in multi.estimators_)
+    assert multi.predict(X).shape == (200, 3)
+    assert multi.score(X, Y) > 0.95
+
+
+def test_permutation_importance_finds_the_informative_features(binary):
+    from sklearn.inspection import permutation_importance
+
+    X, y = binary  # shuffle=False: the 3 informative features come first
+    clf = _mlp().fit(X, y)
+    result = permutation_importance(clf, X, y, n_repeats=5, random_state=0)
+    informative, noise = result.importances_mean[:3], result.importances_mean[3:]
+    assert informative.min() > noise.max()
+    assert informative.max() > 0.05
