@@ -397,3 +397,59 @@ def test_permutation_importance_finds_the_informative_features(binary):
     informative, noise = result.importances_mean[:3], result.importances_mean[3:]
     assert informative.min() > noise.max()
     assert informative.max() > 0.05
+
+
+# -------------------------------------------------------------------- dask
+@pytest.fixture(scope="module")
+def dask_client():
+    """A small real cluster: 2 worker processes, 1 thread each, on 127.0.0.1."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
+
+
+def test_dask_ml_incremental_trains_block_by_block(dask_client):
+    import dask.array as da
+    from dask_ml.wrappers import Incremental
+    from distributed import get_task_stream
+
+    X, y = make_classification(n_samples=800, n_features=10, random_state=0)
+    dX, dy = da.from_array(X, chunks=200), da.from_array(y, chunks=200)
+    params = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
+    inc = Incremental(MLPClassifier(**params), shuffle_blocks=False)
+    with get_task_stream(dask_client) as stream:
+        inc.fit(dX, dy, classes=[0, 1])
+    assert stream.data  # the blocks went through the cluster
+    # the same as partial_fit over the four blocks in order
+    local = MLPClassifier(**params)
+    for start in range(0, 800, 200):
+        local.partial_fit(X[start:start + 200], y[start:start + 200], classes=[0, 1])
+    assert inc.estimator_.t_ == local.t_ == 800
+    for W_dask, W_local in zip(inc.estimator_.coefs_, local.coefs_):
+        np.testing.assert_array_equal(W_dask, W_local)
+    assert inc.score(dX, dy) == pytest.approx(local.score(X, y))
+
+
+def test_grid_search_on_the_joblib_dask_backend(dask_client):
+    import joblib
+    from distributed import get_task_stream
+
+    X, y = make_classification(n_samples=300, n_features=8, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    est = MLPClassifier((8,), solver="lbfgs", max_iter=300, random_state=0)
+    grid = {"alpha": [1e-4, 1e-1, 10.0]}
+    with get_task_stream(dask_client) as stream, joblib.parallel_backend("dask"):
+        remote = GridSearchCV(est, grid, cv=3, n_jobs=-1).fit(X, y)
+    assert stream.data  # the fits ran on the workers
+    local = GridSearchCV(est, grid, cv=3, n_jobs=1).fit(X, y)
+    np.testing.assert_array_equal(
+        remote.cv_results_["mean_test_score"], local.cv_results_["mean_test_score"]
+    )
+    assert remote.best_params_ == local.best_params_
