@@ -6,7 +6,8 @@ activations and class weights.
 """
 
 from ._classes import MLPClassifier, MLPRegressor
+from ._display import LossCurveDisplay
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["LossCurveDisplay", "MLPClassifier", "MLPRegressor", "__version__"]
