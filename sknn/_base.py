@@ -382,10 +382,15 @@ class _FitState:
             rng=dropout_rng,
         )
         best_params = net.params.copy() if validation is not None else None
-        last_good = net.params.copy()
+        # Fallbacks on divergence: the weights this fit started from, and the
+        # starts of the current and of the previous epoch (swapped, not copied).
+        start = net.params.copy()
+        epoch_start, previous = net.params.copy(), net.params.copy()
         try:
             for _ in range(est.max_iter):
                 self.hooks.task_begin()
+                previous, epoch_start = epoch_start, previous
+                epoch_start[...] = net.params
                 accumulated = 0.0
                 for Xb, Yb, swb in batches.epoch(self.rng):
                     loss = net.loss_grad(Xb, Yb, swb, **loss_kwargs)
@@ -394,7 +399,7 @@ class _FitState:
                 self.n_iter_ += 1
                 self.loss_ = accumulated / n
                 if not (np.isfinite(self.loss_) and np.isfinite(net.params.sum())):
-                    net.params[...] = last_good
+                    self._restore_usable(X, (epoch_start, previous, start))
                     warnings.warn(
                         f"Training diverged at epoch {self.n_iter_} (non-finite loss "
                         "or weights); stopped and kept the last finite weights. "
@@ -403,7 +408,6 @@ class _FitState:
                     )
                     self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
                     break
-                last_good[...] = net.params
                 self.t_ += n
                 self.loss_curve_.append(self.loss_)
                 if est.verbose:
@@ -431,9 +435,23 @@ class _FitState:
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
             if not np.isfinite(net.params.sum()):
-                net.params[...] = last_good
+                self._restore_usable(X, (epoch_start, previous, start))
         if validation is not None:
             net.params[...] = best_params
+
+    def _restore_usable(self, X, candidates):
+        """Put back the first candidate weights with finite outputs on ``X``.
+
+        Finite weights are not enough: after a blow-up they can be so large
+        that the network overflows on the training data itself. The last
+        candidate (the weights the fit started from) is the final fallback.
+        """
+        net = self.net
+        for params in candidates:
+            net.params[...] = params
+            out = predict_output(X, net.coefs, net.intercepts, self.est.activation, None)
+            if np.isfinite(out).all():
+                return
 
     def _stall_message(self):
         what = "Validation score" if self.est.early_stopping else "Training loss"

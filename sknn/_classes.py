@@ -60,7 +60,12 @@ _COMMON_PARAMS_DOC = """
         ``n_iter_no_change`` epochs pass without progress of ``tol``.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'.
+        Initial step size of 'sgd' and 'adam'. A fit that diverges (loss or
+        weights no longer finite, e.g. with a huge step or unscaled data)
+        stops with a ``ConvergenceWarning`` and keeps the last weights whose
+        outputs on the training data are finite; L-BFGS keeps its last
+        accepted iterate. Ctrl-C (``KeyboardInterrupt``) also stops a fit
+        with a warning and a usable model (the best one with early stopping).
 
     power_t : float, default=0.5
         Exponent of 'invscaling'.
