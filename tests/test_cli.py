@@ -1,0 +1,279 @@
+"""The ``sknn`` command line: demo, fit, predict, errors and help."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_diabetes, load_iris
+
+import sknn._cli
+from sknn._cli import main
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _write_csv(path, header, rows):
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return str(path)
+
+
+def _read_csv(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    return rows[0], rows[1:]
+
+
+IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
+
+
+@pytest.fixture(scope="module")
+def iris_csv(tmp_path_factory):
+    data = load_iris()
+    rows = [[*x, data.target_names[t]] for x, t in zip(data.data, data.target)]
+    return _write_csv(tmp_path_factory.mktemp("data") / "iris.csv", [*IRIS_COLUMNS, "species"], rows)
+
+
+@pytest.fixture(scope="module")
+def iris_model(iris_csv, tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("models") / "iris.skops")
+    assert main([
+        "fit", iris_csv, "--target", "species", "--hidden", "16", "--solver", "lbfgs", "--cv", "0",
+        "--quiet", "--save", path,
+    ]) == 0
+    return path
+
+
+def run(capsys, *argv):
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_no_arguments_run_the_demo(monkeypatch):
+    calls = []
+    monkeypatch.setattr(sknn._cli, "demo", lambda out: calls.append(out) or 0)
+    assert main([]) == 0
+    assert main(["demo"]) == 0
+    assert len(calls) == 2
+
+
+def test_fit_prints_cross_validated_scores_and_the_summary(capsys, iris_csv):
+    status, out, err = run(
+        capsys, "fit", iris_csv, "--target", "species", "--hidden", "64,32",
+        "--dropout", "0.2", "--activation", "tanh", "--init", "glorot_uniform",
+        "--penalty", "elasticnet", "--alpha", "0.001", "--cv", "3", "--quiet",
+    )
+    assert status == 0, err
+    assert "150 rows, 4 features, target 'species' (classification, 3 distinct classes)" in out
+    line = next(li for li in out.splitlines() if li.startswith("3-fold cross-validated accuracy"))
+    mean = float(line.split(":")[1].split()[0])
+    folds = next(li for li in out.splitlines() if li.strip().startswith("folds:"))
+    fold_scores = [float(s) for s in folds.split(":")[1].split()]
+    assert len(fold_scores) == 3
+    assert mean == pytest.approx(np.mean(fold_scores), abs=1e-4)
+    assert mean > 0.85
+    # the summary table of the final network: 4 -> 64 -> 32 -> 3
+    assert "hidden 1  64     tanh" in out and "0.2" in out
+    assert "Total params: 2,499" in out
+    assert "activation='tanh'" in out and "penalty='elasticnet'" in out
+
+
+def test_fit_save_and_predict(capsys, iris_csv, iris_model, tmp_path):
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(file=iris_model)
+    bundle = sio.load(iris_model, trusted=untrusted)
+    assert bundle["features"] == IRIS_COLUMNS and bundle["target"] == "species"
+
+    status, out, err = run(capsys, "predict", iris_model, iris_csv)
+    assert status == 0, err
+    header, rows = _read_csv(out)
+    assert header == ["species"]
+    X = load_iris().data
+    expected = bundle["model"].predict(X)
+    assert [r[0] for r in rows] == list(expected)
+    assert np.mean(expected == load_iris().target_names[load_iris().target]) > 0.9
+
+    # columns by name: reordered, without the target
+    shuffled = _write_csv(
+        tmp_path / "new.csv", IRIS_COLUMNS[::-1], [list(x[::-1]) for x in X[:10]]
+    )
+    status, out, err = run(capsys, "predict", iris_model, shuffled, "--proba")
+    assert status == 0, err
+    header, rows = _read_csv(out)
+    assert header == ["species", "proba_setosa", "proba_versicolor", "proba_virginica"]
+    assert [r[0] for r in rows] == list(expected[:10])
+    P = np.array([[float(v) for v in r[1:]] for r in rows])
+    np.testing.assert_allclose(P, bundle["model"].predict_proba(X[:10]), rtol=1e-8)
+
+
+def test_regression(capsys, tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    names = [f"x{i}" for i in range(X.shape[1])]
+    data = _write_csv(tmp_path / "diabetes.csv", [*names, "progression"],
+                      [[*x, t] for x, t in zip(X[:200], y[:200])])
+    model = str(tmp_path / "reg.skops")
+    status, out, err = run(
+        capsys, "fit", data, "--target", "progression", "--solver", "lbfgs",
+        "--hidden", "8", "--alpha", "10", "--max-iter", "100", "--cv", "2", "--quiet",
+        "--save", model,
+    )
+    assert status == 0, err
+    assert "(regression, " in out and "2-fold cross-validated R^2" in out
+    assert "output    1      identity" in out
+    status, out, err = run(capsys, "predict", model, data)
+    header, rows = _read_csv(out)
+    predictions = np.array([float(r[0]) for r in rows])
+    assert header == ["progression"] and predictions.shape == (200,)
+    # the target was standardized for the network, predictions are back in its units
+    assert abs(predictions.mean() - y[:200].mean()) < 0.2 * y[:200].std()
+
+
+def _one_line_error(status, out, err):
+    assert status == 1
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert lines[0].startswith("sknn: error: ") and "Traceback" not in err
+    return lines[0]
+
+
+def test_data_errors_are_one_line(capsys, iris_csv, iris_model, tmp_path):
+    missing = str(tmp_path / "missing.csv")
+    msg = _one_line_error(*run(capsys, "fit", missing, "--target", "species"))
+    assert "missing.csv: no such file" in msg
+
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "kind"))
+    assert "no column 'kind'" in msg and "species" in msg
+
+    colors = _write_csv(tmp_path / "colors.csv", ["a", "color", "y"],
+                        [[1, "red", 0], [2, "blue", 1], [3, "red", 0]])
+    msg = _one_line_error(*run(capsys, "fit", colors, "--target", "y"))
+    assert "line 2" in msg and "'color'" in msg and "'red'" in msg and "numbers" in msg
+
+    gaps = _write_csv(tmp_path / "gaps.csv", ["a", "b", "y"], [[1, "", 0], [2, 3, 1]])
+    msg = _one_line_error(*run(capsys, "fit", gaps, "--target", "y"))
+    assert "'b' has an empty value" in msg
+
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species",
+                               "--task", "regression"))
+    assert "not numeric" in msg
+
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species",
+                               "--solver", "lbfgs", "--dropout", "0.5"))
+    assert "dropout is not supported with solver='lbfgs'" in msg
+
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species", "--alpha", "-1"))
+    assert "'alpha' parameter" in msg
+
+    msg = _one_line_error(*run(capsys, "predict", missing, iris_csv))
+    assert "no such file" in msg
+
+    msg = _one_line_error(*run(capsys, "predict", iris_csv, iris_csv))
+    assert "not a model saved with skops" in msg
+
+    msg = _one_line_error(*run(capsys, "predict", iris_model, colors))
+    assert "no column 'sepal_length'" in msg
+
+
+class NotSknn:
+    """A type skops does not trust."""
+
+
+def test_predict_refuses_foreign_types(capsys, iris_csv, iris_model, tmp_path):
+    import skops.io as sio
+
+    bundle = sio.load(iris_model, trusted=sio.get_untrusted_types(file=iris_model))
+    bundle["extra"] = NotSknn()
+    path = tmp_path / "foreign.skops"
+    sio.dump(bundle, path)
+    msg = _one_line_error(*run(capsys, "predict", str(path), iris_csv))
+    assert "refusing" in msg and "NotSknn" in msg
+
+
+def test_predict_a_bare_estimator_saved_with_skops(capsys, iris_csv, tmp_path):
+    import pandas as pd
+    import skops.io as sio
+
+    from sknn import MLPClassifier
+
+    frame = pd.read_csv(iris_csv)
+    clf = MLPClassifier((8,), solver="lbfgs", max_iter=50, random_state=0)
+    clf.fit(frame[IRIS_COLUMNS], frame["species"])
+    path = tmp_path / "bare.skops"
+    sio.dump(clf, path)
+    status, out, err = run(capsys, "predict", str(path), iris_csv)
+    assert status == 0, err
+    header, rows = _read_csv(out)
+    assert header == ["prediction"]
+    assert [r[0] for r in rows] == list(clf.predict(frame[IRIS_COLUMNS]))
+
+
+@pytest.mark.parametrize("target", ["species", "sepal_length"])
+def test_progress_bars_on_stderr(capsys, iris_csv, tmp_path, target):
+    model = str(tmp_path / "model.skops")
+    if target != "species":  # regression on the numeric columns
+        iris_csv = _write_csv(tmp_path / "numeric.csv", IRIS_COLUMNS, load_iris().data)
+    status, out, err = run(capsys, "fit", iris_csv, "--target", target, "--cv", "2",
+                           "--max-iter", "20", "--progress", "--save", model)
+    assert status == 0
+    network = "MLPClassifier" if target == "species" else "MLPRegressor"
+    assert f"{network} - fit" in err and "100%" in err
+    assert f"{network} - fit" not in out  # stdout stays clean
+    # two folds and the final fit, one warning line for the three max_iter stops
+    assert err.count("Pipeline - fit ") == 3
+    assert err.count("sknn: warning: Stochastic Optimizer: Maximum iterations (20)") == 1
+    # the saved model carries no callbacks (predict would refuse foreign types)
+    status, out, err = run(capsys, "predict", model, iris_csv)
+    assert status == 0, err
+    assert len(_read_csv(out)[1]) == 150
+
+
+def test_missing_skops_names_the_persist_extra(capsys, iris_csv, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "skops", None)
+    monkeypatch.setitem(sys.modules, "skops.io", None)
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species",
+                               "--save", str(tmp_path / "m.skops")))
+    assert "pip install 'sknn[persist]'" in msg
+    assert not (tmp_path / "m.skops").exists()
+
+
+def _script(*args):
+    """Run the installed console script (or python -m sknn), as a user would."""
+    script = Path(sys.executable).with_name("sknn")
+    cmd = [str(script)] if script.exists() else [sys.executable, "-m", "sknn"]
+    env = {**os.environ, "COLUMNS": "100"}
+    return subprocess.run([*cmd, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_help_documents_every_option(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--help"])
+    assert exit_.value.code == 0
+    top = capsys.readouterr().out
+    for word in ("fit", "predict", "demo", "sknn predict iris.skops", "exit status 1"):
+        assert word in top
+    with pytest.raises(SystemExit):
+        main(["predict", "--help"])
+    predict = capsys.readouterr().out
+    assert "--proba" in predict and "MODEL.skops" in predict
+    fit = _script("fit", "--help")
+    assert fit.returncode == 0
+    for option in ("--target", "--task", "--hidden", "--activation", "--init", "--penalty",
+                   "--alpha", "--l1-ratio", "--dropout", "--solver", "--max-iter", "--cv",
+                   "--save", "--progress", "--quiet", "--no-scale", "he_normal", "gelu"):
+        assert option in fit.stdout, option
+
+
+def test_console_script_reports_errors_without_traceback(tmp_path):
+    result = _script("fit", str(tmp_path / "nope.csv"), "--target", "y")
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"sknn: error: {tmp_path / 'nope.csv'}: no such file"
+    assert result.stdout == ""
