@@ -165,7 +165,8 @@ def _softmax(Z):
 
 
 def _exp(Z):
-    np.exp(np.minimum(Z, np.log(np.finfo(Z.dtype).max), out=Z), out=Z)
+    # Clip one below log(max): exp(log(max)) rounds up to inf in float32.
+    np.exp(np.minimum(Z, np.log(np.finfo(Z.dtype).max) - 1, out=Z), out=Z)
 
 
 #: Output activations, by scikit-learn's ``out_activation_`` name.

@@ -54,9 +54,17 @@ def _softmax_cross_entropy(Z, Y):
 
 
 def _logistic_cross_entropy(Z, Y):
-    # log(1 + exp(z)) - y z, summed over labels
-    loss = np.logaddexp(0, Z).sum(axis=1)
-    loss -= _rowsum_product(Y, Z)
+    # log(1 + exp(z)) - y z, summed over labels, per label as
+    # max(z, 0) - y z + log(1 + exp(-|z|)): no cancellation of two large
+    # terms (float32 lost 3 digits at logits of 1e4).
+    loss = np.maximum(Z, 0)
+    loss -= Y * Z
+    tail = np.abs(Z)
+    np.negative(tail, out=tail)
+    np.exp(tail, out=tail)
+    np.log1p(tail, out=tail)
+    loss += tail
+    loss = loss.sum(axis=1)
     expit(Z, out=Z)
     Z -= Y
     return loss
