@@ -37,6 +37,20 @@ _STOCHASTIC_SOLVERS = set(OPTIMIZERS)
 _FLOATS = (np.float64, np.float32)
 
 
+def _check_has_features(X, est):
+    """Reject 2-D input without columns with sklearn's message.
+
+    sklearn's own check fails obscurely on a DataFrame without columns
+    ("at least one array or dtype is required").
+    """
+    shape = getattr(X, "shape", None)
+    if shape is not None and len(shape) == 2 and shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={tuple(shape)}) while a "
+            f"minimum of 1 is required by {type(est).__name__}."
+        )
+
+
 def _overflow_checked(fit):
     """Run a fit with numpy's overflow / invalid-value warnings silenced.
 
@@ -151,6 +165,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
+        _check_has_features(X, self)
         X, Y, targets = self._validate_input(
             X, y, incremental, reset=first_pass, classes=classes
         )
@@ -187,6 +202,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             and np.isfinite(X.sum())
         ):
             return X
+        _check_has_features(X, self)
         return validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_FLOATS, reset=False
         )

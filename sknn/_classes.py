@@ -811,7 +811,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y")
         # R^2 is scale-invariant: dividing huge values by a power of two keeps
         # their squared errors finite and leaves ordinary scores untouched.
-        big = max(np.abs(y).max(initial=0.0), np.abs(y_pred).max(initial=0.0))
+        big = max(float(np.abs(y).max(initial=0)), float(np.abs(y_pred).max(initial=0)))
         if big > 1e150:
             scale = 2.0 ** np.floor(np.log2(big))
             y, y_pred = y / scale, y_pred / scale
