@@ -1,0 +1,374 @@
+"""Speed and memory of sknn against scikit-learn (and PyTorch CPU when installed).
+
+Run from the repository root::
+
+    python benchmarks/run.py            # full run, about 5 minutes
+    python benchmarks/run.py --quick    # fewer repetitions, smaller memory test
+
+On machines where ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` are set (they
+can slow numpy's BLAS), benchmark with both unset for that command alone::
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/run.py
+
+The script prints which of the two were set.
+
+Every time is the median of runs that alternate sknn, scikit-learn (and
+PyTorch), in this one process, so that the drift of a shared machine hits all
+of them alike; the ratio ``sknn / sklearn`` is what to read. GFLOP/s counts
+the dense math of DESIGN.md section 5 (``6 * n * sum(fi * fo)`` per epoch for
+training, ``2 * n * sum(fi * fo)`` for prediction) and ``%peak`` compares it
+with plain numpy matrix products of the same shapes and dtype, timed here.
+"""
+
+import argparse
+import os
+import sys
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+import sklearn
+from sklearn import neural_network as sk
+from sklearn.datasets import make_classification, make_regression
+
+import sknn
+
+try:
+    import torch
+except ImportError:  # optional
+    torch = None
+
+W1_DATA = dict(n_samples=20000, n_features=256, n_informative=64, n_classes=10, random_state=0)
+W1_MODEL = dict(
+    hidden_layer_sizes=(256, 128), solver="adam", batch_size=200, max_iter=5, tol=0, random_state=0
+)
+SMALL_MODEL = dict(
+    hidden_layer_sizes=(64, 64), solver="sgd", batch_size=32, max_iter=5, tol=0, random_state=0
+)
+LBFGS_MODEL = dict(hidden_layer_sizes=(128, 128), solver="lbfgs", max_iter=50, tol=0, random_state=0)
+
+
+# ---------------------------------------------------------------- timing
+def alternate(fns, reps):
+    """Median wall time of each callable, calling them in turn ``reps`` times."""
+    times = {name: [] for name in fns}
+    for _ in range(reps):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: float(np.median(t)) for name, t in times.items()}
+
+
+def layer_units(n_features, hidden, n_outputs):
+    return [n_features, *hidden, n_outputs]
+
+
+def dense_flops(units, n, passes):
+    """``passes * n * sum(fi * fo)``: 6 for a training epoch, 2 for a forward pass."""
+    return passes * n * sum(fi * fo for fi, fo in zip(units[:-1], units[1:]))
+
+
+def gemm_peak(units, rows, dtype, training, seconds=0.5):
+    """GFLOP/s of plain numpy matmuls with the shapes of one batch.
+
+    Training does ``A @ W``, ``A.T @ D`` and ``D @ W.T`` per layer (the
+    ``6 n fi fo`` of the flop count); prediction only ``A @ W``.
+    """
+    rng = np.random.default_rng(0)
+    ops, flops = [], 0
+    for fi, fo in zip(units[:-1], units[1:]):
+        A = rng.standard_normal((rows, fi)).astype(dtype)
+        W = rng.standard_normal((fi, fo)).astype(dtype)
+        D = rng.standard_normal((rows, fo)).astype(dtype)
+        ops.append((A, W, np.empty((rows, fo), dtype)))
+        if training:
+            ops.append((A.T, D, np.empty((fi, fo), dtype)))
+            ops.append((D, W.T, np.empty((rows, fi), dtype)))
+        flops += (6 if training else 2) * rows * fi * fo
+
+    def run():
+        for a, b, out in ops:
+            np.matmul(a, b, out=out)
+
+    run()
+    calls = max(1, int(0.05 / max(_time(run), 1e-7)))
+    results = []
+    deadline = time.perf_counter() + seconds
+    while time.perf_counter() < deadline or len(results) < 5:
+        results.append(_time(lambda: [run() for _ in range(calls)]) / calls)
+    return flops / float(np.median(results)) / 1e9
+
+
+def _time(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# ---------------------------------------------------------------- pytorch
+def torch_mlp(units, dtype):
+    layers = []
+    for i, (fi, fo) in enumerate(zip(units[:-1], units[1:])):
+        layers.append(torch.nn.Linear(fi, fo))
+        if i < len(units) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers).to(getattr(torch, np.dtype(dtype).name))
+
+
+def torch_fit(X, y, hidden, solver, batch_size, epochs, lr, alpha=1e-4):
+    """A plain PyTorch training loop with sklearn's defaults (L2 as weight decay)."""
+    torch.manual_seed(0)
+    Xt, yt = torch.from_numpy(X), torch.from_numpy(y)
+    model = torch_mlp(layer_units(X.shape[1], hidden, int(y.max()) + 1), X.dtype)
+    if solver == "adam":
+        opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=alpha)
+    else:
+        opt = torch.optim.SGD(model.parameters(), lr=lr, momentum=0.9, nesterov=True,
+                              weight_decay=alpha)
+    loss_fn = torch.nn.CrossEntropyLoss()
+    n = X.shape[0]
+    for _ in range(epochs):
+        perm = torch.randperm(n)
+        for start in range(0, n, batch_size):
+            idx = perm[start : start + batch_size]
+            opt.zero_grad(set_to_none=True)
+            loss = loss_fn(model(Xt[idx]), yt[idx])
+            loss.backward()
+            opt.step()
+    return model
+
+
+def torch_predictor(sk_model, dtype):
+    """A PyTorch copy of a fitted sklearn MLP, for prediction timings."""
+    units = [sk_model.n_features_in_] + [W.shape[1] for W in sk_model.coefs_]
+    model = torch_mlp(units, dtype)
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    with torch.no_grad():
+        for lin, W, b in zip(linears, sk_model.coefs_, sk_model.intercepts_):
+            lin.weight.copy_(torch.from_numpy(W.T.astype(dtype)))
+            lin.bias.copy_(torch.from_numpy(b.astype(dtype)))
+
+    def predict_proba(X):
+        with torch.no_grad():
+            return torch.softmax(model(torch.from_numpy(X)), dim=1).numpy()
+
+    return predict_proba
+
+
+# ---------------------------------------------------------------- workloads
+ROWS = []
+
+
+def report(workload, dtype, times, flops=None, peak=None, note=""):
+    sknn_t, sk_t = times["sknn"], times["sklearn"]
+    gflops = flops / sknn_t / 1e9 if flops else None
+    ROWS.append(
+        dict(
+            workload=workload,
+            dtype=np.dtype(dtype).name if dtype else "",
+            sknn=sknn_t,
+            sklearn=sk_t,
+            ratio=sknn_t / sk_t,
+            gflops=gflops,
+            peak=(gflops / peak) if gflops and peak else None,
+            torch=times.get("torch"),
+            note=note,
+        )
+    )
+    print_row(ROWS[-1], flush=True)
+
+
+def fmt_time(t):
+    if t is None:
+        return "-"
+    return f"{t * 1e3:.3f} ms" if t < 0.01 else f"{t:.3f} s"
+
+
+HEADER = (
+    f"{'workload':<34} {'dtype':<8} {'sknn':>11} {'sklearn':>11} {'ratio':>6} "
+    f"{'GFLOP/s':>8} {'%peak':>6} {'torch':>11}  note"
+)
+
+
+def print_row(r, flush=False):
+    g = f"{r['gflops']:.1f}" if r["gflops"] else "-"
+    p = f"{100 * r['peak']:.0f}%" if r["peak"] else "-"
+    print(
+        f"{r['workload']:<34} {r['dtype']:<8} {fmt_time(r['sknn']):>11} "
+        f"{fmt_time(r['sklearn']):>11} {r['ratio']:>6.2f} {g:>8} {p:>6} "
+        f"{fmt_time(r['torch']):>11}  {r['note']}",
+        flush=flush,
+    )
+
+
+def bench_fit(name, X, y, params, reps, dtype, torch_lr):
+    X = X.astype(dtype)
+    models = {}
+
+    def fit(lib, cls):
+        def run():
+            models[lib] = cls(**params).fit(X, y)
+
+        return run
+
+    fns = {"sknn": fit("sknn", sknn.MLPClassifier), "sklearn": fit("sklearn", sk.MLPClassifier)}
+    if torch is not None:
+        fns["torch"] = lambda: torch_fit(
+            X, y, params["hidden_layer_sizes"], params["solver"], params["batch_size"],
+            params["max_iter"], torch_lr,
+        )
+    times = alternate(fns, reps)
+    units = layer_units(X.shape[1], params["hidden_layer_sizes"], len(np.unique(y)))
+    flops = dense_flops(units, X.shape[0], 6) * params["max_iter"]
+    peak = gemm_peak(units, params["batch_size"], dtype, training=True)
+    acc = {lib: m.score(X, y) for lib, m in models.items()}
+    note = f"train acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}"
+    report(name, dtype, times, flops, peak, note)
+    return models
+
+
+def bench_lbfgs(reps):
+    X, y = make_regression(n_samples=5000, n_features=64, n_informative=32, noise=5.0,
+                           random_state=0)
+    y = y / y.std()
+    calls = {"n": 0}
+    original = sknn._network.Network.loss_grad
+
+    def counted(self, *args, **kwargs):
+        calls["n"] += 1
+        return original(self, *args, **kwargs)
+
+    models = {}
+
+    def fit_sknn():
+        calls["n"] = 0
+        models["sknn"] = sknn.MLPRegressor(**LBFGS_MODEL).fit(X, y)
+
+    def fit_sk():
+        models["sklearn"] = sk.MLPRegressor(**LBFGS_MODEL).fit(X, y)
+
+    sknn._network.Network.loss_grad = counted
+    try:
+        times = alternate({"sknn": fit_sknn, "sklearn": fit_sk}, reps)
+    finally:
+        sknn._network.Network.loss_grad = original
+    units = layer_units(64, LBFGS_MODEL["hidden_layer_sizes"], 1)
+    flops = dense_flops(units, X.shape[0], 6) * calls["n"]
+    peak = gemm_peak(units, X.shape[0], np.float64, training=True)
+    note = (
+        f"{calls['n']} evaluations; loss {models['sknn'].loss_:.5f} vs "
+        f"{2 * models['sklearn'].loss_:.5f} (sklearn's x2, same convention)"
+    )
+    report("L-BFGS fit 5k x 64, (128,128), 50 it", np.float64, times, flops, peak, note)
+
+
+def bench_predict(models, X, reps):
+    """W2 (one row) and predict_proba on W1's rows, float64 models."""
+    model, ref = models["sknn"], models["sklearn"]
+    units = [X.shape[1]] + [W.shape[1] for W in model.coefs_]
+    tp = torch_predictor(ref, X.dtype) if torch is not None else None
+    row = X[:1].copy()
+    inner = 200
+
+    def repeat(fn):
+        return lambda: [fn() for _ in range(inner)]
+
+    fns = {"sknn": repeat(lambda: model.predict(row)), "sklearn": repeat(lambda: ref.predict(row))}
+    if tp is not None:
+        fns["torch"] = repeat(lambda: tp(row).argmax(axis=1))
+    times = {k: v / inner for k, v in alternate(fns, reps * 3).items()}
+    report("W2 predict, 1 row", X.dtype, times, note="mean of 200 calls, median of runs")
+
+    fns = {"sknn": lambda: model.predict_proba(X), "sklearn": lambda: ref.predict_proba(X)}
+    if tp is not None:
+        fns["torch"] = lambda: tp(X)
+    times = alternate(fns, reps * 2)
+    peak = gemm_peak(units, 2048, X.dtype, training=False)
+    assert np.allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-6)
+    report("predict_proba 20k rows", X.dtype, times, dense_flops(units, X.shape[0], 2), peak)
+
+
+def bench_memory(n_rows):
+    """tracemalloc peak beyond the input, for predict / predict_proba / score."""
+    rng = np.random.default_rng(0)
+    Xs = rng.standard_normal((2000, 256)).astype(np.float32)
+    ys = rng.integers(0, 10, 2000)
+    params = dict(hidden_layer_sizes=(256, 128), max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        models = {
+            "sknn": sknn.MLPClassifier(**params).fit(Xs, ys),
+            "sklearn": sk.MLPClassifier(**params).fit(Xs, ys),
+        }
+    X = rng.standard_normal((n_rows, 256), dtype=np.float32)
+    y = rng.integers(0, 10, n_rows)
+    print(f"\nMemory: tracemalloc peak beyond input and output, {n_rows:,} x 256 float32, "
+          "hidden (256, 128), 10 classes")
+    print(f"{'method':<15} {'sknn':>10} {'sklearn':>10}   (output itself)")
+    for method in ("predict", "predict_proba", "score"):
+        peaks = {}
+        for lib, model in models.items():
+            fn = getattr(model, method)
+            args = (X, y) if method == "score" else (X,)
+            tracemalloc.start()
+            out = fn(*args)
+            _, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            out_bytes = getattr(out, "nbytes", 0)
+            peaks[lib] = (peak - out_bytes) / 2**20
+            del out
+        out_mb = out_bytes / 2**20
+        print(f"{method:<15} {peaks['sknn']:>8.1f}MB {peaks['sklearn']:>8.1f}MB   ({out_mb:.1f} MB)")
+
+
+def bench_scaling(reps):
+    """Fit time against rows (10x rows should cost 10x) and against epochs."""
+    X, y = make_classification(**W1_DATA)
+    params = dict(W1_MODEL)
+
+    def fit(n, epochs):
+        return lambda: sknn.MLPClassifier(**{**params, "max_iter": epochs}).fit(X[:n], y[:n])
+
+    times = alternate({"2k": fit(2000, 5), "20k": fit(20000, 5)}, reps)
+    print("\nScaling (sknn, W1 model, float64)")
+    print(f"rows  2,000 x 5 epochs: {times['2k']:.3f} s;  20,000 x 5 epochs: "
+          f"{times['20k']:.3f} s;  ratio {times['20k'] / times['2k']:.2f} (linear: 10)")
+    times = alternate({"5": fit(2000, 5), "50": fit(2000, 50)}, reps)
+    print(f"epochs 5 on 2,000 rows: {times['5']:.3f} s;  50: {times['50']:.3f} s;  "
+          f"ratio {times['50'] / times['5']:.2f} (no per-epoch growth: 10)")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args(argv)
+    reps = 3 if args.quick else 7
+    warnings.simplefilter("ignore")  # ConvergenceWarning of the fixed-epoch fits
+
+    env = {k: os.environ.get(k) for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
+    print(f"sknn {sknn.__version__}, numpy {np.__version__}, scikit-learn "
+          f"{sklearn.__version__}, torch "
+          f"{torch.__version__ if torch is not None else 'not installed'}, "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print("BLAS env: " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in env.items()))
+    print(f"Times: median of {reps} alternating runs. ratio = sknn / sklearn.\n")
+    print(HEADER)
+
+    X, y = make_classification(**W1_DATA)
+    models = {}
+    for dtype in (np.float64, np.float32):
+        models[dtype] = bench_fit("W1 fit adam 20k, (256,128), b200", X, y, W1_MODEL, reps,
+                                  dtype, 1e-3)
+    Xs, ys = make_classification(**{**W1_DATA, "n_samples": 5000})
+    for dtype in (np.float64, np.float32):
+        bench_fit("small fit sgd 5k, (64,64), b32", Xs, ys, SMALL_MODEL, reps, dtype, 1e-3)
+    bench_lbfgs(reps)
+    bench_predict(models[np.float64], X, reps)
+    bench_memory(100_000 if args.quick else 1_000_000)
+    bench_scaling(max(3, reps // 2))
+
+
+if __name__ == "__main__":
+    main()
