@@ -6,8 +6,6 @@ import importlib
 EXTRAS = {
     "matplotlib": ("matplotlib", "plot"),
     "skops": ("skops", "persist"),
-    "dask_ml": ("dask-ml", "dask"),
-    "distributed": ("distributed", "dask"),
     "rich": ("rich", "progress"),
 }
 

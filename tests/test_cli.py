@@ -245,6 +245,12 @@ def test_missing_skops_names_the_persist_extra(capsys, iris_csv, tmp_path, monke
     assert not (tmp_path / "m.skops").exists()
 
 
+def test_missing_rich_names_the_progress_extra(capsys, iris_csv, monkeypatch):
+    monkeypatch.setitem(sys.modules, "rich", None)
+    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species", "--progress"))
+    assert "rich" in msg and "pip install 'sknn[progress]'" in msg
+
+
 def _script(*args):
     """Run the installed console script (or python -m sknn), as a user would."""
     script = Path(sys.executable).with_name("sknn")
