@@ -135,10 +135,17 @@ def test_callbacks_propagate_through_pipeline_and_grid_search(iris):
     assert not hasattr(search.best_estimator_[-1], "_skl_callbacks")
 
 
-def test_no_callbacks_means_no_callback_state(iris):
+def test_without_callbacks_no_callback_context_is_made(iris, monkeypatch):
+    """The epoch loop only calls no-op hooks when no callback is involved."""
     X, y = iris
-    clf = MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
-    assert not any(name.startswith(("_skl_callbacks", "_callback")) for name in vars(clf))
+
+    def refuse(self, **kwargs):
+        raise AssertionError("callback context created")
+
+    monkeypatch.setattr(MLPClassifier, "_init_callback_context", refuse)
+    MLPClassifier((8,), max_iter=3, random_state=0).fit(X, y)
+    with pytest.raises(AssertionError, match="callback context created"):
+        MLPClassifier((8,), max_iter=3).set_callbacks(Recorder()).fit(X, y)
 
 
 def test_set_callbacks_without_sklearn_callback_module(monkeypatch):
