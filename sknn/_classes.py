@@ -21,17 +21,28 @@ _Targets = namedtuple("_Targets", "y classes multilabel")
 
 
 def _check_sortable_labels(labels, name):
-    """Reject labels numpy cannot sort, such as a mix of strings and numbers."""
+    """Reject object labels numpy cannot sort (a mix of strings and numbers)
+    or that scikit-learn cannot type (no strings at all)."""
     labels = np.asarray(labels)
-    if labels.dtype == object:
+    if labels.dtype == object and labels.size:
+        kinds = sorted({type(v).__name__ for v in labels.ravel()})
         try:
             np.unique(labels)
         except TypeError as e:
-            kinds = sorted({type(v).__name__ for v in labels.ravel()})
             raise ValueError(
                 f"{name} mixes labels of types {kinds}, which cannot be compared "
                 f"({e}); use labels of one type, for example all strings."
             ) from None
+        if kinds != ["str"] and name == "y":
+            # type_of_target calls such labels 'unknown' and suggests a
+            # regression target.
+            raise ValueError(
+                f"Unknown label type: y has dtype object with labels of types "
+                f"{kinds}; scikit-learn only types object labels that are "
+                "strings. Convert y to a numeric array (e.g. np.asarray(y, "
+                "dtype=int)) or to strings."
+            )
+
 
 _COMMON_PARAMS_DOC = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
