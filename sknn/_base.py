@@ -450,10 +450,35 @@ class _FitState:
                     )
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
-            if not np.isfinite(net.params.sum()):
-                self._restore_usable(X, (epoch_start, previous, start))
         if validation is not None:
             net.params[...] = best_params
+        elif not self._restored and not self._outputs_finite(X):
+            # The last epoch's loss was finite but its updates blew up.
+            self._restore_usable(X, (epoch_start, previous, start))
+            warnings.warn(
+                "Training diverged in the last epoch: the final weights overflow "
+                "on the training data; kept the last weights with finite outputs. "
+                "Lower learning_rate_init or momentum, or scale the data.",
+                ConvergenceWarning,
+            )
+
+    _restored = False
+
+    def _outputs_finite(self, X):
+        """Whether the network's raw outputs on ``X`` are finite.
+
+        Decided without a forward pass when a bound holds: every hidden
+        activation has ``|f(z)| <= 1.06 |z| + 2``, so each layer's outputs are
+        at most ``1.06 * (bound * max column sum of |W| + max |b|) + 2``.
+        """
+        net = self.net
+        bound = float(max(X.max(), -X.min()))
+        for W, b in zip(net.coefs, net.intercepts):
+            bound = 1.06 * (bound * float(np.abs(W).sum(axis=0).max()) + float(np.abs(b).max())) + 2
+        if bound < np.finfo(net.dtype).max / 16:
+            return True
+        out = predict_output(X, net.coefs, net.intercepts, self.est.activation, None)
+        return bool(np.isfinite(out).all())
 
     def _restore_usable(self, X, candidates):
         """Put back the first candidate weights with finite outputs on ``X``.
@@ -463,6 +488,7 @@ class _FitState:
         candidate (the weights the fit started from) is the final fallback.
         """
         net = self.net
+        self._restored = True
         for params in candidates:
             net.params[...] = params
             out = predict_output(X, net.coefs, net.intercepts, self.est.activation, None)
