@@ -69,9 +69,9 @@ def attempt(fn, problems, tolerated=None):
             if not named:
                 raise AssertionError(f"refused a valid input: {exc!r}") from exc
             message = str(exc)
-            assert any(re.search(p, message) for p in named.values()), (
-                f"{type(exc).__name__}({message!r}) names none of {sorted(named)}"
-            )
+            assert any(
+                re.search(p, message) for p in named.values()
+            ), f"{type(exc).__name__}({message!r}) names none of {sorted(named)}"
             return False, None
     assert not problems, f"accepted an input with problems {sorted(problems)}"
     return True, result
@@ -123,7 +123,9 @@ def hostile_X(draw, n=None, d=None):
         problems["no samples"] = r"0 sample|2D array"
     if d == 0:
         problems["no features"] = r"0 feature"
-    if A.dtype.kind == "c" or (A.dtype == object and any(isinstance(v, complex) for v in A.ravel())):
+    if A.dtype.kind == "c" or (
+        A.dtype == object and any(isinstance(v, complex) for v in A.ravel())
+    ):
         problems["complex"] = r"[Cc]omplex"
     if A.dtype == object and any(isinstance(v, str) for v in A.ravel()):
         problems["string"] = r"could not convert string"
@@ -147,16 +149,22 @@ def hostile_X(draw, n=None, d=None):
         X = pd.DataFrame(A, columns=[f"f{k}" for k in range(d)])
     else:
         X = A
-    return SimpleNamespace(X=X, n=n, d=d, problems=problems, huge=huge, desc=(dtype, spike, container))
+    return SimpleNamespace(
+        X=X, n=n, d=d, problems=problems, huge=huge, desc=(dtype, spike, container)
+    )
 
 
 @st.composite
 def class_labels(draw, n):
     """Labels of a classifier and the problems they have, plus ``classes``."""
     kind = draw(
-        st.sampled_from(["int", "str", "bool", "mixed", "nan", "continuous", "multilabel", "short"])
+        st.sampled_from(
+            ["int", "str", "bool", "mixed", "nan", "continuous", "multilabel", "short"]
+        )
     )
-    pick = lambda options: draw(st.lists(st.sampled_from(options), min_size=n, max_size=n))  # noqa: E731
+    pick = lambda options: draw(
+        st.lists(st.sampled_from(options), min_size=n, max_size=n)
+    )  # noqa: E731
     problems, classes = {}, None
     if kind == "int":
         y = np.array(pick([0, 1, 2]), dtype=int)
@@ -173,6 +181,8 @@ def class_labels(draw, n):
         if len({type(v) for v in y}) > 1:
             problems["mixed"] = r"mixes labels"
         else:  # one type only: so are the classes
+            if n and not isinstance(y[0], str):  # sklearn types only str objects
+                problems["object"] = r"dtype object with labels of types \['int'\]"
             first = y[0] if n else "a"
             classes = np.array([first, "z" if isinstance(first, str) else 7], dtype=object)
     elif kind == "nan":
@@ -186,7 +196,12 @@ def class_labels(draw, n):
             problems["continuous"] = r"continuous"
         classes = np.unique(np.r_[y, 9.0])
     elif kind == "multilabel":
-        y = np.array(draw(st.lists(st.sampled_from([[0, 1], [1, 0], [1, 1], [0, 0]]), min_size=n, max_size=n)), dtype=int).reshape(n, 2)
+        y = np.array(
+            draw(
+                st.lists(st.sampled_from([[0, 1], [1, 0], [1, 1], [0, 0]]), min_size=n, max_size=n)
+            ),
+            dtype=int,
+        ).reshape(n, 2)
     else:  # short: one label too few
         y = np.zeros(max(n - 1, 0), dtype=int)
         y[::2] = 1
@@ -199,7 +214,9 @@ def class_labels(draw, n):
 @st.composite
 def regression_targets(draw, n):
     """Targets of a regressor and the problems they have."""
-    kind = draw(st.sampled_from(["float", "int", "huge", "nan", "inf", "str", "complex", "2d", "short"]))
+    kind = draw(
+        st.sampled_from(["float", "int", "huge", "nan", "inf", "str", "complex", "2d", "short"])
+    )
     y = draw(hnp.arrays(np.float64, n, elements=st.floats(-5, 5)))
     problems = {}
     if kind == "int":
@@ -361,7 +378,9 @@ def test_score_answers_hostile_targets(fitted, data):
 
 
 @given(
-    kind=st.sampled_from(["ones", "some_zero", "all_zero", "negative", "nan", "inf", "huge", "short", "str"]),
+    kind=st.sampled_from(
+        ["ones", "some_zero", "all_zero", "negative", "nan", "inf", "huge", "short", "str"]
+    ),
     Est=st.sampled_from(ESTIMATORS),
     batch_size=st.sampled_from([1, 3, "auto"]),
 )
@@ -409,12 +428,73 @@ def test_sample_weight_answers_hostile_values(kind, Est, batch_size):
         (np.array(["a", 1, "b", 2], dtype=object), r"mixes labels of types \['int', 'str'\]"),
         (np.array([None, "a", None, "b"], dtype=object), r"mixes labels"),
         (np.zeros(4), r"only one class: np.float64\(0.0\)"),
+        (np.array([1, 0, 1, 0], dtype=object), r"dtype object with labels of types \['int'\]"),
     ],
 )
 def test_label_errors_say_what_is_wrong(y, message):
     X = np.arange(8.0).reshape(4, 2)
     with pytest.raises(ValueError, match=message):
         MLPClassifier(**TINY).fit(X, y)
+
+
+ODD_INPUTS = [
+    ([[1.0, 2.0], [3.0], [4.0, 5.0], [6.0, 7.0]], ValueError, r"inhomogeneous shape"),
+    (np.zeros((4, 2, 2)), ValueError, r"dim 3"),
+    (np.arange(4.0), ValueError, r"Expected 2D array, got 1D"),
+    (3.0, ValueError, r"Expected 2D array, got scalar"),
+    (None, ValueError, r"Expected 2D array"),
+    ("abcd", ValueError, r"could not convert string"),
+    (np.matrix(np.eye(4)), TypeError, r"np.matrix is not supported"),
+    (np.zeros(4, dtype=[("a", float), ("b", float)]), TypeError, r"Cannot cast"),
+    ((row for row in np.eye(4)), TypeError, r"not 'generator'"),
+    (
+        pd.DataFrame({"a": pd.date_range("2020", periods=4), "b": range(4)}),
+        TypeError,
+        r"DateTime64",
+    ),
+    (pd.DataFrame(np.eye(4)[:, :2], columns=["a", "a"]), ValueError, r"unique column names"),
+    (pd.DataFrame(np.eye(4)[:, :2], columns=[0, "a"]), TypeError, r"string names"),
+    (
+        pd.DataFrame({"a": pd.array([1, None, 3, 4], dtype="Int64"), "b": range(4)}),
+        ValueError,
+        r"NaN",
+    ),
+    (pd.DataFrame(columns=["a", "b"], dtype=float), ValueError, r"0 sample"),
+    (pd.DataFrame(index=range(4)), ValueError, r"0 feature"),
+]
+ODD_ACCEPTED = [
+    np.array([["1.5", "2"], ["3", "4"], ["5", "6"], ["7", "8"]]),  # numeric strings
+    np.eye(4, dtype=np.longdouble),
+    np.full((4, 2), np.iinfo(np.uint64).max, dtype=np.uint64),
+    sp.bsr_matrix(np.eye(4)),
+    sp.dia_matrix(np.eye(4)),
+    sp.lil_matrix(np.eye(4) * 1e300),
+    pd.DataFrame(
+        {"a": pd.Categorical([1.0, 2.0, 1.0, 2.0]), "b": pd.array([1, 2, 3, 4], dtype="Int64")}
+    ),
+]
+
+
+@pytest.mark.parametrize("X, error, message", ODD_INPUTS)
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_odd_containers_get_a_clear_error(Est, X, error, message):
+    if hasattr(X, "__next__"):
+        X = (row for row in np.eye(4))  # a fresh generator per test
+    with strict_warnings(), pytest.raises(error, match=message):
+        Est(**TINY).fit(X, [0, 1, 0, 1])
+    fitted = Est(**TINY).fit(np.eye(4)[:, :2], [0, 1, 0, 1])
+    if isinstance(X, pd.DataFrame) or getattr(X, "ndim", 2) != 2 or error is not ValueError:
+        return  # checked above; below only inputs of fit's width
+    with strict_warnings(), pytest.raises(error, match=message):
+        fitted.predict(X)
+
+
+@pytest.mark.parametrize("X", ODD_ACCEPTED)
+@pytest.mark.parametrize("Est", ESTIMATORS)
+def test_odd_but_numeric_containers_work(Est, X):
+    with strict_warnings():
+        est = Est(**TINY).fit(X, [0, 1, 0, 1])
+    check_outputs(est, X, 4, may_overflow=sp.issparse(X))
 
 
 def test_partial_fit_rejects_labels_missing_from_classes():
@@ -468,7 +548,9 @@ def valid_params(draw, Est):
         dropout=dropout,
     )
     if Est is MLPClassifier:
-        params["class_weight"] = draw(st.sampled_from([None, "balanced", {0: 2.0, 2: 0.5}, {0: 0.0}]))
+        params["class_weight"] = draw(
+            st.sampled_from([None, "balanced", {0: 2.0, 2: 0.5}, {0: 0.0}])
+        )
     else:
         params["loss"] = draw(st.sampled_from(["squared_error", "poisson"]))
     return params
@@ -536,14 +618,34 @@ INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}
 INVALID_REGRESSOR = {"loss": ["absolute_error"]}
 
 
-@given(data=st.data(), Est=st.sampled_from(ESTIMATORS))
-def test_invalid_hyperparameters_raise_invalid_parameter_error(data, Est):
-    table = {**INVALID, **(INVALID_CLASSIFIER if Est is MLPClassifier else INVALID_REGRESSOR)}
-    name = data.draw(st.sampled_from(sorted(table)))
-    value = data.draw(st.sampled_from(table[name]))
+INVALID_CASES = [
+    (Est, name, value)
+    for Est, extra in [(MLPClassifier, INVALID_CLASSIFIER), (MLPRegressor, INVALID_REGRESSOR)]
+    for name, values in {**INVALID, **extra}.items()
+    for value in values
+]
+
+
+@pytest.mark.parametrize("Est, name, value", INVALID_CASES)
+def test_invalid_hyperparameters_raise_invalid_parameter_error(Est, name, value):
     X = np.arange(16.0).reshape(8, 2)
     y = np.arange(8) % 2
     params = {**TINY, "hidden_layer_sizes": (3, 2), name: value}
+    with pytest.raises(InvalidParameterError, match=re.escape(name)):
+        Est(**params).fit(X, y)
+
+
+@given(data=st.data(), case=st.sampled_from(INVALID_CASES))
+def test_one_invalid_value_among_random_valid_ones_is_named(data, case):
+    Est, name, value = case
+    params = data.draw(valid_params(Est))
+    if name != "hidden_layer_sizes":  # so that the dropout tuples are invalid
+        params["hidden_layer_sizes"] = (3, 2)
+        if np.ndim(params["dropout"]):  # a single rate: no length mismatch
+            params["dropout"] = params["dropout"][0] if len(params["dropout"]) else 0.0
+    params[name] = value
+    X = np.arange(16.0).reshape(8, 2)
+    y = np.arange(8) % 2
     with pytest.raises(InvalidParameterError, match=re.escape(name)):
         Est(**params).fit(X, y)
 
@@ -634,9 +736,7 @@ def test_predict_proba_and_log_proba_are_stable_at_logits_of_1e4(task):
     else:
         np.testing.assert_allclose(log_proba, log_expit(Z))
     # and the training loss at those weights
-    net = sknn._network.Network(
-        [3, 4, Z.shape[1]], "identity", clf.out_activation_, np.float64
-    )
+    net = sknn._network.Network([3, 4, Z.shape[1]], "identity", clf.out_activation_, np.float64)
     net.set_parameters(clf.coefs_, clf.intercepts_)
     Y = {"binary": y[:, None], "multiclass": np.eye(3)[y], "multilabel": y}[task]
     assert np.isfinite(net.loss_grad(X, Y)) and np.all(np.isfinite(net.grad))
@@ -651,6 +751,8 @@ def _all_finite(est):
     [
         ("sgd", dict(learning_rate_init=1e10), 1.0),
         ("sgd", dict(learning_rate_init=1e6, batch_size=1), 1.0),
+        # the loss of the only epoch is finite, its updates are not
+        ("sgd", dict(learning_rate_init=1e200, max_iter=1), 1.0),
         ("adam", dict(learning_rate_init=1e200), 1.0),
         ("lbfgs", {}, 1e154),  # the loss overflows at any step
         ("lbfgs", dict(alpha=1e300), 1.0),
@@ -661,7 +763,15 @@ def test_diverging_fit_keeps_finite_usable_weights_and_warns(solver, params, sca
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 3)) * scale
     y = np.arange(40) % 2 if Est is MLPClassifier else X @ [1.0, 2.0, 3.0]
-    est = Est(hidden_layer_sizes=(5, 4), solver=solver, max_iter=30, random_state=0, **params)
+    est = Est(
+        **{
+            "hidden_layer_sizes": (5, 4),
+            "solver": solver,
+            "max_iter": 30,
+            "random_state": 0,
+            **params,
+        }
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
@@ -692,16 +802,32 @@ def _interrupt_after(monkeypatch, k, exc=KeyboardInterrupt):
 def _data(Est, n=60, seed=0):
     rng = np.random.RandomState(seed)
     X = rng.normal(size=(n, 4))
-    y = (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1) if Est is MLPClassifier else X @ [1.0, -1, 2, 0]
+    y = (
+        (X[:, 0] + X[:, 1] > 0).astype(int) + (X[:, 2] > 1)
+        if Est is MLPClassifier
+        else X @ [1.0, -1, 2, 0]
+    )
     return X, y
 
 
-@pytest.mark.parametrize("solver, early_stopping", [("sgd", False), ("sgd", True), ("adam", False), ("adam", True), ("lbfgs", False)])
+@pytest.mark.parametrize(
+    "solver, early_stopping",
+    [("sgd", False), ("sgd", True), ("adam", False), ("adam", True), ("lbfgs", False)],
+)
 @pytest.mark.parametrize("Est", ESTIMATORS)
-def test_keyboard_interrupt_stops_keeps_a_usable_model_and_warns(monkeypatch, Est, solver, early_stopping):
+def test_keyboard_interrupt_stops_keeps_a_usable_model_and_warns(
+    monkeypatch, Est, solver, early_stopping
+):
     X, y = _data(Est)
-    params = dict(hidden_layer_sizes=(8,), solver=solver, batch_size=10, max_iter=50,
-                  early_stopping=early_stopping, learning_rate_init=0.05, random_state=0)
+    params = dict(
+        hidden_layer_sizes=(8,),
+        solver=solver,
+        batch_size=10,
+        max_iter=50,
+        early_stopping=early_stopping,
+        learning_rate_init=0.05,
+        random_state=0,
+    )
     evaluated = []
     if early_stopping:  # record the weights behind every validation score
         original = sknn._base._ValidationSet.evaluate
@@ -791,7 +917,9 @@ def test_failed_warm_start_fit_leaves_the_model_exactly_as_it_was(monkeypatch, E
         lambda: est.set_params(hidden_layer_sizes=(7,)).fit(X, y),  # another shape
     ]
     if Est is MLPClassifier:
-        failures.append(lambda: est.set_params(hidden_layer_sizes=(6,)).fit(X, y + 5))  # new classes
+        failures.append(
+            lambda: est.set_params(hidden_layer_sizes=(6,)).fit(X, y + 5)
+        )  # new classes
     for fail in failures:
         with pytest.raises(ValueError):
             fail()
@@ -844,7 +972,9 @@ def test_failed_partial_fit_leaves_the_model_exactly_as_it_was(monkeypatch, Est,
 def test_pickle_round_trip_after_partial_fit_continues_bitwise(Est, solver, dropout, random_state):
     X, y = _data(Est)
     rs = np.random.RandomState(3) if random_state == "instance" else random_state
-    est = Est(hidden_layer_sizes=(6,), solver=solver, batch_size=7, dropout=dropout, random_state=rs)
+    est = Est(
+        hidden_layer_sizes=(6,), solver=solver, batch_size=7, dropout=dropout, random_state=rs
+    )
     kw = {"classes": [0, 1, 2]} if Est is MLPClassifier else {}
     est.partial_fit(X, y, **kw).partial_fit(X[:30], y[:30])
     loaded = pickle.loads(pickle.dumps(est))
@@ -867,8 +997,19 @@ def test_threads_predicting_on_one_model_match_sequential_calls():
     clf = MLPClassifier(hidden_layer_sizes=(32, 16), max_iter=5, random_state=0).fit(X, y)
     reg = MLPRegressor(hidden_layer_sizes=(32,), max_iter=5, random_state=0).fit(X, X[:, :2])
     inputs = [X[i::8] for i in range(8)] + [X.astype(np.float32)]
-    calls = [(m, method) for m, methods in [(clf, ("predict", "predict_proba", "predict_log_proba")), (reg, ("predict",))] for method in methods]
-    expected = {(id(m), method, i): getattr(m, method)(Xi) for m, method in calls for i, Xi in enumerate(inputs)}
+    calls = [
+        (m, method)
+        for m, methods in [
+            (clf, ("predict", "predict_proba", "predict_log_proba")),
+            (reg, ("predict",)),
+        ]
+        for method in methods
+    ]
+    expected = {
+        (id(m), method, i): getattr(m, method)(Xi)
+        for m, method in calls
+        for i, Xi in enumerate(inputs)
+    }
     barrier = threading.Barrier(8)
     results, errors = {}, []
 
@@ -879,7 +1020,9 @@ def test_threads_predicting_on_one_model_match_sequential_calls():
                 for m, method in calls:
                     for i, Xi in enumerate(inputs[worker:] + inputs[:worker]):
                         i = (i + worker) % len(inputs)
-                        results.setdefault((id(m), method, i, worker), []).append(getattr(m, method)(Xi))
+                        results.setdefault((id(m), method, i, worker), []).append(
+                            getattr(m, method)(Xi)
+                        )
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -900,10 +1043,26 @@ def test_threads_predicting_on_one_model_match_sequential_calls():
 def test_clones_fitted_in_parallel_threads_match_sequential_fits():
     X, y = _data(MLPClassifier, n=80)
     configs = [
-        MLPClassifier(hidden_layer_sizes=(8,), solver="sgd", dropout=0.3, batch_size=10, max_iter=8, random_state=1),
-        MLPClassifier(hidden_layer_sizes=(8,), solver="adam", early_stopping=True, max_iter=8, random_state=2),
+        MLPClassifier(
+            hidden_layer_sizes=(8,),
+            solver="sgd",
+            dropout=0.3,
+            batch_size=10,
+            max_iter=8,
+            random_state=1,
+        ),
+        MLPClassifier(
+            hidden_layer_sizes=(8,), solver="adam", early_stopping=True, max_iter=8, random_state=2
+        ),
         MLPClassifier(hidden_layer_sizes=(8,), solver="lbfgs", max_iter=8, random_state=3),
-        MLPRegressor(hidden_layer_sizes=(8,), solver="adam", dropout=0.2, batch_size=16, max_iter=8, random_state=4),
+        MLPRegressor(
+            hidden_layer_sizes=(8,),
+            solver="adam",
+            dropout=0.2,
+            batch_size=16,
+            max_iter=8,
+            random_state=4,
+        ),
     ] * 2
     targets = [y if isinstance(c, MLPClassifier) else X[:, 0] for c in configs]
     with warnings.catch_warnings():
@@ -991,7 +1150,9 @@ def _refit_pattern(Est, random_state_factory, X, y):
         ("None", lambda: None),
     ],
 )
-@pytest.mark.parametrize("ours, theirs", [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)])
+@pytest.mark.parametrize(
+    "ours, theirs", [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)]
+)
 def test_random_state_kinds_behave_as_in_scikit_learn(ours, theirs, kind, factory):
     X, y = _data(ours)
     pattern = _refit_pattern(ours, factory, X, y)[:2]
@@ -1008,8 +1169,22 @@ def test_random_state_kinds_behave_as_in_scikit_learn(ours, theirs, kind, factor
         # init='auto' draws sklearn's initial weights from the same seed
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mine = ours(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=1e-12, momentum=0,
-                        max_iter=1, shuffle=False, random_state=factory()).fit(X, y)
-            ref = theirs(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=1e-12, momentum=0,
-                         max_iter=1, shuffle=False, random_state=factory()).fit(X, y)
+            mine = ours(
+                hidden_layer_sizes=(5,),
+                solver="sgd",
+                learning_rate_init=1e-12,
+                momentum=0,
+                max_iter=1,
+                shuffle=False,
+                random_state=factory(),
+            ).fit(X, y)
+            ref = theirs(
+                hidden_layer_sizes=(5,),
+                solver="sgd",
+                learning_rate_init=1e-12,
+                momentum=0,
+                max_iter=1,
+                shuffle=False,
+                random_state=factory(),
+            ).fit(X, y)
         np.testing.assert_allclose(mine.coefs_[0], ref.coefs_[0], rtol=0, atol=1e-9)
