@@ -37,7 +37,8 @@ IRIS_COLUMNS = ["sepal_length", "sepal_width", "petal_length", "petal_width"]
 def iris_csv(tmp_path_factory):
     data = load_iris()
     rows = [[*x, data.target_names[t]] for x, t in zip(data.data, data.target)]
-    return _write_csv(tmp_path_factory.mktemp("data") / "iris.csv", [*IRIS_COLUMNS, "species"], rows)
+    path = tmp_path_factory.mktemp("data") / "iris.csv"
+    return _write_csv(path, [*IRIS_COLUMNS, "species"], rows)
 
 
 @pytest.fixture(scope="module")
