@@ -71,7 +71,7 @@ def test_regressor_prediction_memory_is_bounded(data):
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 def test_fit_does_not_copy_X(solver):
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((10_000, 256), dtype=np.float32)  # 10 MB
+    X = rng.standard_normal((20_000, 512), dtype=np.float32)  # 41 MB
     y = rng.integers(0, 10, X.shape[0])
     model = MLPClassifier(hidden_layer_sizes=(16,), solver=solver, max_iter=1, random_state=0)
     with warnings.catch_warnings():
