@@ -302,6 +302,12 @@ class _FitState:
             self.optimizer = None
         else:
             shapes = [W.shape for W in est.coefs_]
+            if shapes[-1][1] != net.layer_units[-1]:
+                raise ValueError(
+                    f"y has {net.layer_units[-1]} output(s) (columns) but the model "
+                    f"was fitted with {shapes[-1][1]}; pass y of the same shape, or "
+                    "fit from scratch (warm_start=False) to change the outputs."
+                )
             if shapes != [W.shape for W in net.coefs]:
                 raise ValueError(
                     "The network's shape changed since the last fit (weights "
