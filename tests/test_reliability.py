@@ -966,6 +966,43 @@ def test_failed_partial_fit_leaves_the_model_exactly_as_it_was(monkeypatch, Est,
         np.testing.assert_array_equal(a, b)
 
 
+@given(data=st.data(), Est=st.sampled_from(ESTIMATORS), solver=st.sampled_from(["sgd", "adam"]))
+def test_hostile_partial_fit_batch_updates_or_changes_nothing(data, Est, solver):
+    rng = np.random.RandomState(0)
+    X0 = rng.normal(size=(10, 2))
+    y0 = np.arange(10) % 3 if Est is MLPClassifier else X0[:, 0]
+    est = Est(**{**TINY, "solver": solver})
+    with strict_warnings():
+        est.partial_fit(X0, y0, **({"classes": [0, 1, 2]} if Est is MLPClassifier else {}))
+    before = _state(est)
+    case = data.draw(hostile_X())
+    problems = dict(case.problems)
+    if case.d != 2:
+        problems["n_features"] = r"features"
+    if Est is MLPClassifier:
+        y = np.array(
+            data.draw(
+                st.lists(st.sampled_from([0, 1, 2, 5, np.nan]), min_size=case.n, max_size=case.n)
+            )
+        )
+        if np.isnan(y).any():
+            problems["nan"] = r"NaN"
+        elif (y == 5).any():
+            problems["new class"] = r"not in `self.classes_`"
+    else:
+        y, y_problems = data.draw(regression_targets(case.n))
+        problems.update(y_problems)
+        if y.ndim == 2:
+            problems["n_outputs"] = (
+                r"y has 2 output\(s\) \(columns\) but the model was fitted with 1"
+            )
+    ok, _ = attempt(lambda: est.partial_fit(case.X, y), problems)
+    if ok:  # updated, and still predicts on clean data
+        check_outputs(est, X0, 10, may_overflow=False)
+    else:
+        assert_same_state(_state(est), before)
+
+
 @pytest.mark.parametrize("random_state", [0, "instance"])
 @pytest.mark.parametrize("solver, dropout", [("sgd", 0.0), ("sgd", 0.3), ("adam", 0.3)])
 @pytest.mark.parametrize("Est", ESTIMATORS)
