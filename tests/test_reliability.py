@@ -917,9 +917,9 @@ def test_failed_warm_start_fit_leaves_the_model_exactly_as_it_was(monkeypatch, E
         lambda: est.set_params(hidden_layer_sizes=(7,)).fit(X, y),  # another shape
     ]
     if Est is MLPClassifier:
-        failures.append(
-            lambda: est.set_params(hidden_layer_sizes=(6,)).fit(X, y + 5)
-        )  # new classes
+        failures.append(lambda: est.fit(X, y + 5))  # new classes
+    else:
+        failures.append(lambda: est.fit(X, np.c_[y, y]))  # another output width
     for fail in failures:
         with pytest.raises(ValueError):
             fail()
