@@ -11,7 +11,22 @@ import numpy as np
 __all__ = ["OPTIMIZERS", "SGD", "Adam"]
 
 
-class SGD:
+class _Scratch:
+    """Reused work buffers for the in-place update, never pickled."""
+
+    def _buffers(self, like, count):
+        buffers = self.__dict__.get("_scratch")
+        if buffers is None or buffers[0].shape != like.shape or buffers[0].dtype != like.dtype:
+            buffers = self._scratch = [np.empty_like(like) for _ in range(count)]
+        return buffers
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_scratch", None)
+        return state
+
+
+class SGD(_Scratch):
     """Stochastic gradient descent with momentum and learning-rate schedules.
 
     Parameters
@@ -50,13 +65,21 @@ class SGD:
         self.velocity = np.zeros(n_params, dtype=dtype)
 
     def update(self, params, grad):
-        """One step: ``params += update(grad)``, all in place."""
+        """One step: ``params += update(grad)``, all in place.
+
+        As scikit-learn: ``velocity = momentum * velocity - lr * grad``, and
+        the update is ``velocity`` or, with Nesterov, ``momentum * velocity
+        - lr * grad``. Two reused buffers instead of three temporaries.
+        """
         velocity = self.velocity
+        step, tmp = self._buffers(velocity, 2)
+        np.multiply(grad, self.learning_rate, out=step)
         velocity *= self.momentum
-        velocity -= self.learning_rate * grad
+        velocity -= step
         if self.nesterov:
-            params += self.momentum * velocity
-            params -= self.learning_rate * grad
+            np.multiply(velocity, self.momentum, out=tmp)
+            tmp -= step
+            params += tmp
         else:
             params += velocity
 
@@ -83,7 +106,7 @@ class SGD:
         return False
 
 
-class Adam:
+class Adam(_Scratch):
     """Adam (Kingma and Ba, 2014) with bias correction folded into the step.
 
     ``lr_t = lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)`` and the update is
@@ -109,12 +132,12 @@ class Adam:
         self.t = 0
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
-        self._tmp = np.zeros(n_params, dtype=dtype)
 
     def update(self, params, grad):
         """One step: ``params += update(grad)``, all in place."""
         self.t += 1
-        m, v, tmp = self.m, self.v, self._tmp
+        m, v = self.m, self.v
+        (tmp,) = self._buffers(m, 1)
         m *= self.beta_1
         np.multiply(grad, 1.0 - self.beta_1, out=tmp)
         m += tmp
