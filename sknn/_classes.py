@@ -20,10 +20,13 @@ from ._base import _FLOATS, BaseMLP
 _Targets = namedtuple("_Targets", "y classes multilabel")
 
 
-def _check_sortable_labels(labels, name):
-    """Reject object labels numpy cannot sort (a mix of strings and numbers)
-    or that scikit-learn cannot type (no strings at all)."""
+def _check_labels(labels, name):
+    """Reject labels that cannot be classes: NaN, object labels numpy cannot
+    sort (a mix of strings and numbers) or scikit-learn cannot type (no
+    strings at all)."""
     labels = np.asarray(labels)
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"Input {name} contains NaN; NaN cannot be a class label.")
     if labels.dtype == object and labels.size:
         kinds = sorted({type(v).__name__ for v in labels.ravel()})
         try:
@@ -332,7 +335,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        _check_sortable_labels(y, "y")
+        _check_labels(y, "y")
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
@@ -479,7 +482,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """
         first = not hasattr(self, "classes_")
         if classes is not None:
-            _check_sortable_labels(classes, "classes")
+            _check_labels(classes, "classes")
         if first and classes is None:
             # type_of_target casts NaN labels to int before it rejects them.
             with np.errstate(invalid="ignore"):

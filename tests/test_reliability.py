@@ -497,8 +497,10 @@ def test_odd_but_numeric_containers_work(Est, X):
     check_outputs(est, X, 4, may_overflow=sp.issparse(X))
 
 
-def test_partial_fit_rejects_labels_missing_from_classes():
+def test_partial_fit_rejects_bad_classes():
     X = np.arange(12.0).reshape(6, 2)
+    with pytest.raises(ValueError, match=r"Input classes contains NaN"):
+        MLPClassifier(**TINY).partial_fit(X, [0] * 6, classes=[0, np.nan])
     with pytest.raises(ValueError, match=r"labels \[2\] that are not in `classes`"):
         MLPClassifier(**TINY).partial_fit(X, [0, 1, 2, 0, 1, 2], classes=[0, 1])
     with pytest.raises(ValueError, match=r"classes mixes labels"):
