@@ -829,7 +829,14 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         if big > 1e150:
             scale = 2.0 ** np.floor(np.log2(big))
             y, y_pred = y / scale, y_pred / scale
-        return r2_score(y, y_pred, sample_weight=sample_weight)
+        with np.errstate(over="ignore", divide="ignore"):
+            r2 = r2_score(y, y_pred, sample_weight=sample_weight, multioutput="raw_values")
+        # An output whose y varies so little (variance ~1e-315) that its R^2
+        # overflows to -inf is constant as far as floats can tell: score it
+        # 0.0 as sklearn's force_finite does for a constant y. (NaN, for one
+        # sample, stays.)
+        r2 = np.where(np.isneginf(r2), 0.0, r2)
+        return float(np.mean(r2))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
