@@ -26,6 +26,7 @@ from scipy.special import log_expit, logsumexp
 from sklearn import neural_network as sk
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import InvalidParameterError
 
 import sknn._base
@@ -278,32 +279,46 @@ def check_outputs(est, X, n, may_overflow):
         assert pred.shape[0] == n and np.all(np.isfinite(pred))
 
 
-@given(data=st.data())
-def test_classifier_fit_and_partial_fit_answer_hostile_inputs(data):
+SOLVERS = st.sampled_from(["adam", "sgd", "lbfgs"])
+
+
+@given(data=st.data(), activation=st.sampled_from(sorted(ACTIVATIONS)), solver=SOLVERS)
+def test_classifier_fit_and_partial_fit_answer_hostile_inputs(data, activation, solver):
+    params = {**TINY, "activation": activation, "solver": solver}
     case = data.draw(hostile_X())
     y, y_problems, classes, one_class = data.draw(class_labels(case.n))
     problems = {**case.problems, **y_problems}
     fit_problems = {**problems, **({"one class": r"only one class"} if one_class else {})}
-    clf = MLPClassifier(**TINY)
+    clf = MLPClassifier(**params)
     ok, _ = attempt(lambda: clf.fit(case.X, y), fit_problems)
     if ok:
         check_outputs(clf, case.X, case.n, case.huge)
         overflow = {"overflow": r"not finite"} if case.huge else {}
         score = attempt(lambda: clf.score(case.X, y), {}, overflow)[1]
         assert score is None or 0 <= score <= 1
-    inc = MLPClassifier(**TINY)
+    inc = MLPClassifier(**{**params, "solver": "sgd" if solver == "lbfgs" else solver})
     ok, _ = attempt(lambda: inc.partial_fit(case.X, y, classes=classes), problems)
     if ok:
         check_outputs(inc, case.X, case.n, case.huge)
 
 
-@given(data=st.data())
-def test_regressor_fit_and_partial_fit_answer_hostile_inputs(data):
+@given(
+    data=st.data(),
+    activation=st.sampled_from(sorted(ACTIVATIONS)),
+    solver=SOLVERS,
+    loss=st.sampled_from(["squared_error", "poisson"]),
+)
+def test_regressor_fit_and_partial_fit_answer_hostile_inputs(data, activation, solver, loss):
+    params = {**TINY, "activation": activation, "solver": solver, "loss": loss}
     case = data.draw(hostile_X())
     y, y_problems = data.draw(regression_targets(case.n))
     problems = {**case.problems, **y_problems}
+    if loss == "poisson" and y.dtype.kind in "iuf" and (y < 0).any():
+        problems["negative"] = r"negative"
     for method in ("fit", "partial_fit"):
-        reg = MLPRegressor(**TINY)
+        if method == "partial_fit" and solver == "lbfgs":
+            params["solver"] = "adam"
+        reg = MLPRegressor(**params)
         ok, _ = attempt(lambda: getattr(reg, method)(case.X, y), problems)
         if ok:
             check_outputs(reg, case.X, case.n, case.huge)
@@ -375,6 +390,21 @@ def test_score_answers_hostile_targets(fitted, data):
                 problems["shape"] = r"[Ss]hape|output|dimension"
             ok, score = attempt(lambda: model.score(X, y), problems)
             assert not ok or np.isfinite(score)
+
+
+def test_regressor_score_at_extreme_target_scales(fitted):
+    reg = fitted[3]
+    X = np.random.RandomState(2).normal(size=(4, 2))
+    with strict_warnings():
+        ordinary = reg.score(X, X[:, 0])
+        # R^2 is scale-invariant: huge targets get the score of scaled ones
+        y = np.array([0, 1e300, -1e300, 2e300])
+        expected = r2_score(y / 1e300, reg.predict(X) / 1e300)
+        assert np.isfinite(expected)
+        assert reg.score(X, y) == pytest.approx(expected, rel=1e-12)
+        # a y whose variance underflows scores like a constant y (force_finite)
+        assert reg.score(X, [0, 8e-158, 0, 0]) == 0.0
+    assert np.isfinite(ordinary)
 
 
 @given(
