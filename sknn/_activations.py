@@ -156,12 +156,31 @@ ACTIVATIONS = _registry(
 )
 
 
+# Row reductions of the (n_samples, n_outputs) output layer. Outputs are
+# few (classes), and numpy reduces short rows slowly: Z.max(axis=1) takes
+# ~15 us on a (200, 10) batch, a loop over its 10 columns ~5 us, and the row
+# sum as a matrix-vector product 1.4 us instead of 5.
+def row_max(Z):
+    """Maximum of each row of a 2-D array."""
+    if Z.shape[1] > 16:
+        return Z.max(axis=1)
+    out = Z[:, 0].copy()
+    for j in range(1, Z.shape[1]):
+        np.maximum(out, Z[:, j], out=out)
+    return out
+
+
+def row_sum(Z):
+    """Sum of each row of a 2-D float array."""
+    return Z @ np.ones(Z.shape[1], Z.dtype)
+
+
 # Output activations (inverse links); their derivatives are folded into the
 # loss, whose output delta is always ``prediction - y``.
 def _softmax(Z):
-    Z -= Z.max(axis=1, keepdims=True)
+    Z -= row_max(Z)[:, None]
     np.exp(Z, out=Z)
-    Z /= Z.sum(axis=1, keepdims=True)
+    Z /= row_sum(Z)[:, None]
 
 
 def _exp(Z):

@@ -19,6 +19,8 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit, xlogy
 
+from ._activations import row_max, row_sum
+
 __all__ = ["LOSSES", "Loss"]
 
 
@@ -43,11 +45,11 @@ def _rowsum_product(A, B):
 
 
 def _softmax_cross_entropy(Z, Y):
-    Z -= Z.max(axis=1, keepdims=True)
+    Z -= row_max(Z)[:, None]
     loss = -_rowsum_product(Y, Z)
     np.exp(Z, out=Z)
-    norm = Z.sum(axis=1)
-    loss += np.log(norm) * Y.sum(axis=1)
+    norm = row_sum(Z)
+    loss += np.log(norm) * row_sum(Y)
     Z /= norm[:, None]
     Z -= Y
     return loss
