@@ -80,7 +80,7 @@ def attempt(fn, problems, tolerated=None):
 
 # ------------------------------------------------------------ hostile inputs
 X_DTYPES = ["bool", "int8", "int64", "float16", "float32", "float64", "object", "complex128"]
-SPIKES = ["none", "nan", "inf", "-inf", "huge", "all_huge", "tiny", "all_tiny", "string"]
+SPIKES = ["none", "nan", "inf", "-inf", "huge", "all_huge", "big32", "tiny", "all_tiny", "string"]
 SPARSE_DTYPES = {"bool", "int8", "int64", "float32", "float64", "complex128"}
 
 
@@ -102,7 +102,14 @@ def hostile_X(draw, n=None, d=None):
     dtype = draw(st.sampled_from(X_DTYPES))
     if n * d:
         i, j = draw(st.integers(0, n - 1)), draw(st.integers(0, d - 1))
-        special = {"nan": np.nan, "inf": np.inf, "-inf": -np.inf, "huge": -1e300, "tiny": 1e-300}
+        special = {
+            "nan": np.nan,
+            "inf": np.inf,
+            "-inf": -np.inf,
+            "huge": -1e300,
+            "big32": 3e38,  # near float32's max
+            "tiny": 1e-300,
+        }
         if spike in special:
             values[i, j] = special[spike]
         elif spike == "all_huge":
@@ -138,7 +145,9 @@ def hostile_X(draw, n=None, d=None):
         if np.isinf(numeric).any():
             problems["inf"] = r"infinity"
         magnitudes = np.abs(numeric[np.isfinite(numeric)]).astype(np.float64)
-        huge = bool((magnitudes > 1e200).any())
+        # beyond this, outputs may overflow (float32 data is fitted in float32)
+        limit = 1e30 if A.dtype == np.float32 else 1e200
+        huge = bool((magnitudes > limit).any())
     container = draw(st.sampled_from(["array", "list", "sparse", "dataframe"]))
     if container == "sparse" and dtype in SPARSE_DTYPES and A.dtype != object:
         X = draw(st.sampled_from([sp.csr_matrix, sp.csc_matrix, sp.coo_matrix, sp.csr_array]))(A)
