@@ -588,7 +588,8 @@ class _FitState:
                 "\nYou might also want to scale the data as shown in:\n"
                 "    https://scikit-learn.org/stable/modules/preprocessing.html"
             )
-            warnings.warn(msg, ConvergenceWarning, stacklevel=3)
+            # fit_lbfgs < _fit < _overflow_checked's wrapper < fit
+            warnings.warn(msg, ConvergenceWarning, stacklevel=4)
         x, fun = result.x, float(result.fun)
         if not (np.isfinite(fun) and np.all(np.isfinite(x))):
             x, fun = accepted["x"], accepted["fun"]
