@@ -22,9 +22,10 @@ from ._penalties import penalize
 __all__ = ["Network", "n_parameters", "predict_output"]
 
 # Rows per prediction chunk are chosen so that one layer's buffer holds about
-# this many values (16 MB in float64): big enough for efficient matrix
-# products, small enough to bound memory on any input size.
-_CHUNK_VALUES = 1 << 21
+# this many values (8 MB in float64): big enough for efficient matrix
+# products, small enough to bound memory on any input size. predict_proba on
+# 20k x 256 rows, hidden (256, 128): 4096-row chunks 55 ms, 8192-row 65 ms.
+_CHUNK_VALUES = 1 << 20
 
 
 def n_parameters(layer_units):
@@ -272,7 +273,7 @@ def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=
     out_activation : str or None
         Output activation name; None returns the raw output of the last layer.
     chunk_rows : int, optional
-        Rows per chunk; by default about 2**21 values per layer buffer.
+        Rows per chunk; by default about 2**20 values per layer buffer.
 
     Returns
     -------

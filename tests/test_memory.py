@@ -53,7 +53,7 @@ def test_prediction_memory_is_bounded(classifier, data, method):
     unchunked = N_ROWS * sum(HIDDEN) * X.itemsize  # ~92 MB
     args = (X, y) if method == "score" else (X,)
     peak = _peak_beyond_output(getattr(classifier, method), *args)
-    # Chunks of ~2**21 values per layer buffer (~12 MB here), plus a few
+    # Chunks of ~2**20 values per layer buffer (~6 MB here), plus a few
     # per-row vectors (probabilities, labels) of the whole input.
     assert peak < 30 * 2**20, f"{method} peak {peak / 2**20:.1f} MB"
     assert peak < unchunked / 3
