@@ -6,8 +6,10 @@ estimator only at the end, so an exception part-way leaves a previously fitted
 model exactly as it was.
 """
 
+import contextlib
 import copy
 import functools
+import threading
 import warnings
 from numbers import Integral, Real
 
@@ -278,6 +280,40 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return tags
 
 
+class _SolverBlasThreads:
+    """Serial BLAS for scipy's L-BFGS-B, all threads for the objective.
+
+    L-BFGS-B updates its vectors of ``n_params`` values with BLAS level-1
+    calls, which OpenBLAS threads above 10k values; waking the worker for each
+    costs more than the call (50 iterations on 25k parameters: 0.36 s
+    threaded, 0.04 s serial). So BLAS runs serially around the solver and gets
+    its threads back for the objective's matrix products (~30 us per switch).
+    Only for large parameter vectors, and only on the main thread: the BLAS
+    thread count is process-wide, and fits running concurrently in threads
+    would otherwise restore each other's limits.
+    """
+
+    def __init__(self, n_params):
+        self._blas, self._limit = None, None
+        if n_params >= 10_000 and threading.current_thread() is threading.main_thread():
+            self._blas = ThreadpoolController().select(user_api="blas")
+            self._threads = max([lib.num_threads for lib in self._blas.lib_controllers], default=1)
+
+    def serial(self):
+        if self._blas is not None:
+            self._limit = self._blas.limit(limits=1)
+
+    def restore(self):
+        if self._limit is not None:
+            self._limit.restore_original_limits()
+            self._limit = None
+
+    def parallel(self):
+        if self._blas is None:
+            return contextlib.nullcontext()
+        return self._blas.limit(limits=self._threads)
+
+
 class _FitState:
     """Everything one call to ``fit``/``partial_fit`` changes, until commit."""
 
@@ -540,17 +576,10 @@ class _FitState:
         est, net = self.est, self.net
         kwargs = dict(alpha=est.alpha, penalty=est.penalty, l1_ratio=est.l1_ratio)
 
-        # scipy's L-BFGS-B updates its vectors of n_params values with BLAS
-        # level-1 calls, which OpenBLAS threads above 10k values: waking the
-        # worker for each costs more than the call (50 iterations on 25k
-        # parameters: 0.36 s threaded, 0.04 s serial). So BLAS is serial
-        # around the solver and gets its threads back for the objective's
-        # matrix products.
-        blas = ThreadpoolController().select(user_api="blas")
-        threads = max([lib.num_threads for lib in blas.lib_controllers], default=1)
+        blas = _SolverBlasThreads(net.params.size)
 
         def objective(flat):
-            with blas.limit(limits=threads):
+            with blas.parallel():
                 net.params[...] = flat
                 loss = net.loss_grad(X, Y, sample_weight, **kwargs)
             return loss, net.grad.astype(np.float64)
@@ -567,7 +596,7 @@ class _FitState:
                 raise StopIteration  # a callback asked to stop
 
         self.hooks.task_begin()
-        serial_blas = blas.limit(limits=1)
+        blas.serial()
         try:
             result = scipy.optimize.minimize(
                 objective,
@@ -586,7 +615,7 @@ class _FitState:
                 self.loss_ = objective(accepted["x"])[0]
             return
         finally:
-            serial_blas.restore_original_limits()
+            blas.restore()
         self.n_iter_ = min(result.nit, est.max_iter)
         if result.status != 0 and not self.hooks.stopped:
             msg = (
