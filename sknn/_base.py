@@ -397,19 +397,21 @@ class _FitState:
         idx = np.arange(n)
         if not est.early_stopping:
             return idx, None
-        stratify = est._stratify_labels(targets)
-        train, val = train_test_split(
-            idx,
-            random_state=self.rng,
-            test_size=est.validation_fraction,
-            stratify=stratify,
+        too_small = (
+            "The validation set is too small. Increase 'validation_fraction' "
+            "or the size of your dataset."
         )
-        if val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' "
-                "or the size of your dataset."
+        if np.ceil(est.validation_fraction * n) < 2:
+            raise ValueError(too_small)
+        try:
+            return train_test_split(
+                idx,
+                random_state=self.rng,
+                test_size=est.validation_fraction,
+                stratify=est._stratify_labels(targets),
             )
-        return train, val
+        except ValueError as exc:  # a class too rare to stratify
+            raise ValueError(f"{too_small} (stratified split: {exc})") from exc
 
     def fit_stochastic(self, X, Y, sample_weight, targets, dropout):
         est, net = self.est, self.net
