@@ -1247,22 +1247,8 @@ def test_random_state_kinds_behave_as_in_scikit_learn(ours, theirs, kind, factor
         # init='auto' draws sklearn's initial weights from the same seed
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            mine = ours(
-                hidden_layer_sizes=(5,),
-                solver="sgd",
-                learning_rate_init=1e-12,
-                momentum=0,
-                max_iter=1,
-                shuffle=False,
-                random_state=factory(),
-            ).fit(X, y)
-            ref = theirs(
-                hidden_layer_sizes=(5,),
-                solver="sgd",
-                learning_rate_init=1e-12,
-                momentum=0,
-                max_iter=1,
-                shuffle=False,
-                random_state=factory(),
-            ).fit(X, y)
+            kw = dict(hidden_layer_sizes=(5,), solver="sgd", learning_rate_init=1e-12,
+                      momentum=0, max_iter=1, shuffle=False)
+            mine = ours(**kw, random_state=factory()).fit(X, y)
+            ref = theirs(**kw, random_state=factory()).fit(X, y)
         np.testing.assert_allclose(mine.coefs_[0], ref.coefs_[0], rtol=0, atol=1e-9)
