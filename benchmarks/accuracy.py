@@ -15,7 +15,6 @@ import argparse
 import time
 import warnings
 
-import numpy as np
 from sklearn import datasets
 from sklearn import neural_network as sk
 from sklearn.exceptions import ConvergenceWarning

@@ -391,7 +391,7 @@ class _FitState:
             epsilon=est.epsilon,
         )
 
-    def _split(self, n, targets, sample_weight):
+    def _split(self, n, targets):
         """Indices of the training and validation rows."""
         est = self.est
         idx = np.arange(n)
@@ -417,7 +417,7 @@ class _FitState:
         est, net = self.est, self.net
         if self.optimizer is None:
             self.optimizer = self._make_optimizer()
-        train_idx, val_idx = self._split(X.shape[0], targets, sample_weight)
+        train_idx, val_idx = self._split(X.shape[0], targets)
         validation = None
         if val_idx is not None:
             validation = _ValidationSet(X, Y, targets, sample_weight, val_idx, est)

@@ -193,13 +193,11 @@ class Network:
 
         ones = self._ones[:n]
         for i in range(self.n_layers - 2, -1, -1):
-            if i == 0:
-                _dot_t(X, delta, self.coef_grads[0])
-            else:
-                np.matmul(inputs[i].T, delta, out=self.coef_grads[i])
             np.matmul(ones, delta, out=self.intercept_grads[i])
             if i == 0:
+                _dot_t(X, delta, self.coef_grads[0])  # only the input can be sparse
                 break
+            np.matmul(inputs[i].T, delta, out=self.coef_grads[i])
             upstream = self._delta[i - 1][:n]
             np.matmul(delta, self.coefs[i].T, out=upstream)
             if dropout[i - 1] > 0:

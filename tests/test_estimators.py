@@ -2,14 +2,13 @@
 
 import inspect
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
 from sklearn import neural_network as sk
 from sklearn.base import clone
-from sklearn.datasets import load_digits, make_classification, make_regression
+from sklearn.datasets import load_digits, make_classification
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
