@@ -454,9 +454,8 @@ class _FitState:
                 epoch_start[...] = net.params
                 accumulated = 0.0
                 for Xb, Yb, swb in batches.epoch(self.rng):
-                    loss = net.loss_grad(Xb, Yb, swb, **loss_kwargs)
+                    loss = net.train_step(self.optimizer, Xb, Yb, swb, **loss_kwargs)
                     accumulated += loss * Xb.shape[0]
-                    self.optimizer.update(net.params, net.grad)
                 self.n_iter_ += 1
                 self.loss_ = accumulated / n
                 if not (np.isfinite(self.loss_) and np.isfinite(net.params.sum())):
@@ -686,6 +685,9 @@ class _Batches:
             self.swbuf = np.empty(batch_size, sample_weight.dtype)
 
     def epoch(self, rng):
+        # np.take(mode="clip"): the rows are valid indices, and the default
+        # mode="raise" copies through a temporary buffer when given `out`
+        # (a W1 batch: 48 us instead of 25).
         n, bs = self.rows.shape[0], self.batch_size
         if self.shuffle:
             rng.shuffle(self.rows)
@@ -700,9 +702,9 @@ class _Batches:
             if sp.issparse(self.X):
                 Xb = self.X[idx]
             else:
-                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:b])
-            Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:b])
-            sw = None if self.sw is None else np.take(self.sw, idx, out=self.swbuf[:b])
+                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:b], mode="clip")
+            Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:b], mode="clip")
+            sw = None if self.sw is None else np.take(self.sw, idx, out=self.swbuf[:b], mode="clip")
             yield Xb, Yb, sw
 
 

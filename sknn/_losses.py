@@ -19,7 +19,7 @@ from typing import Callable
 import numpy as np
 from scipy.special import expit, xlogy
 
-from ._activations import row_max, row_sum
+from ._kernels import softmax_cross_entropy
 
 __all__ = ["LOSSES", "Loss"]
 
@@ -42,17 +42,6 @@ class Loss:
 
 def _rowsum_product(A, B):
     return np.einsum("ij,ij->i", A, B)
-
-
-def _softmax_cross_entropy(Z, Y):
-    Z -= row_max(Z)[:, None]
-    loss = -_rowsum_product(Y, Z)
-    np.exp(Z, out=Z)
-    norm = row_sum(Z)
-    loss += np.log(norm) * row_sum(Y)
-    Z /= norm[:, None]
-    Z -= Y
-    return loss
 
 
 def _logistic_cross_entropy(Z, Y):
@@ -88,7 +77,7 @@ def _half_poisson_deviance(Z, Y):
 
 #: Output activation name -> loss.
 LOSSES = {
-    "softmax": Loss("softmax", _softmax_cross_entropy),
+    "softmax": Loss("softmax", softmax_cross_entropy),
     "logistic": Loss("logistic", _logistic_cross_entropy),
     "identity": Loss("identity", _half_squared_error),
     "exp": Loss("exp", _half_poisson_deviance),

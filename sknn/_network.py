@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from ._losses import LOSSES
-from ._penalties import penalize
+from ._penalties import l2_share, penalize
 
 __all__ = ["Network", "n_parameters", "predict_output"]
 
@@ -131,6 +131,7 @@ class Network:
         # Intercept gradients are ones @ delta: a BLAS matrix-vector product,
         # 3-4x faster than np.sum(delta, axis=0) on (200, 256) batches.
         self._ones = np.ones(rows, self.dtype)
+        self._penalty_tmp = np.empty(self.n_coef, self.dtype)
         self._capacity, self._dropout = rows, tuple(dropout)
 
     def loss_grad(
@@ -144,6 +145,7 @@ class Network:
         l1_ratio=0.15,
         dropout=None,
         rng=None,
+        l2=True,
     ):
         """Loss of a batch and its gradient, written into ``self.grad``.
 
@@ -163,6 +165,9 @@ class Network:
             Drop rate per hidden layer (inverted dropout).
         rng : numpy.random.Generator, optional
             Draws the dropout masks; required when any rate is positive.
+        l2 : bool
+            False leaves the squared part of the penalty out of the loss and
+            the gradient (see :meth:`train_step`).
 
         Returns
         -------
@@ -213,8 +218,38 @@ class Network:
             self.grad[coef_slice],
             alpha / (2.0 * m),
             l1_ratio,
+            self._penalty_tmp,
+            l2,
         )
         return loss
+
+    def train_step(self, optimizer, X, Y, sample_weight=None, *, alpha=0.0, penalty="l2",
+                   l1_ratio=0.15, dropout=None, rng=None):
+        """One optimizer step on a batch; returns the batch's loss.
+
+        The same loss and step as :meth:`loss_grad` followed by
+        ``optimizer.update``, with one pass over memory less: the squared
+        part of the penalty has the gradient ``2 s w``, linear in the
+        weights, so the optimizer adds it in its own pass over the
+        parameters instead of it going through ``self.grad``, and returns
+        ``sum(w ** 2)`` for the loss (W1 step: about 5% faster).
+
+        Parameters
+        ----------
+        optimizer : object with ``update(params, grad, decay, n_decay)``
+        X, Y, sample_weight, alpha, penalty, l1_ratio, dropout, rng
+            As for :meth:`loss_grad`.
+
+        Returns
+        -------
+        loss : float
+        """
+        loss = self.loss_grad(X, Y, sample_weight, alpha=alpha, penalty=penalty,
+                              l1_ratio=l1_ratio, dropout=dropout, rng=rng, l2=False)
+        m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
+        scale = l2_share(penalty, l1_ratio) * alpha / (2.0 * m) if m > 0 else 0.0
+        sq = optimizer.update(self.params, self.grad, 2.0 * scale, self.n_coef)
+        return loss + scale * sq
 
     def _forward_train(self, X, n, dropout, rng):
         """Forward pass keeping what backpropagation needs.
@@ -231,14 +266,17 @@ class Network:
                 _dot(X, W, Z)  # only the input can be sparse
             else:
                 np.matmul(inputs[-1], W, out=Z)
-            Z += b
             if i == last:
+                Z += b
                 break
-            H = Z
             if hidden.needs_preactivation:
+                Z += b
                 H = self._h[i][:n]
                 H[...] = Z
-            hidden.function(H)
+                hidden.function(H)
+            else:
+                H = Z
+                hidden.apply_with_bias(H, b)
             outputs.append(H)
             if dropout[i] > 0:
                 H = self._apply_dropout(H, i, n, dropout[i], rng)
@@ -289,7 +327,7 @@ def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=
     chunk_rows = max(1, min(chunk_rows, n))
     out = np.empty((n, units[-1]), dtype=dtype)
     buffers = [np.empty((chunk_rows, u), dtype) for u in units[:-1]]
-    hidden = ACTIVATIONS[activation].function
+    hidden = ACTIVATIONS[activation]
     last = len(coefs) - 1
     for start in range(0, n, chunk_rows):
         stop = min(start + chunk_rows, n)
@@ -299,9 +337,10 @@ def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=
         for i, (W, b) in enumerate(zip(coefs, intercepts)):
             Z = out[start:stop] if i == last else buffers[i][: stop - start]
             _dot(A, W, Z)
-            Z += b
             if i < last:
-                hidden(Z)
+                hidden.apply_with_bias(Z, b)
+            else:
+                Z += b
             A = Z
         if out_activation is not None:
             OUTPUT_ACTIVATIONS[out_activation](A)

@@ -8,6 +8,8 @@ import math
 
 import numpy as np
 
+from ._kernels import adam_update, sgd_update
+
 __all__ = ["OPTIMIZERS", "SGD", "Adam"]
 
 
@@ -17,7 +19,7 @@ class _Scratch:
     def _buffers(self, like, count):
         buffers = self.__dict__.get("_scratch")
         if buffers is None or buffers[0].shape != like.shape or buffers[0].dtype != like.dtype:
-            buffers = self._scratch = [np.empty_like(like) for _ in range(count)]
+            buffers = self._scratch = [np.zeros_like(like) for _ in range(count)]
         return buffers
 
     def __getstate__(self):
@@ -64,24 +66,20 @@ class SGD(_Scratch):
         self.power_t = float(power_t)
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad):
+    def update(self, params, grad, decay=0.0, n_decay=0):
         """One step: ``params += update(grad)``, all in place.
 
         As scikit-learn: ``velocity = momentum * velocity - lr * grad``, and
         the update is ``velocity`` or, with Nesterov, ``momentum * velocity
-        - lr * grad``. Two reused buffers instead of three temporaries.
+        - lr * grad``. ``decay * params`` joins the gradient of the first
+        ``n_decay`` parameters (an L2 penalty); returns their sum of squares
+        before the step (see ``_kernels.sgd_update``).
         """
-        velocity = self.velocity
-        step, tmp = self._buffers(velocity, 2)
-        np.multiply(grad, self.learning_rate, out=step)
-        velocity *= self.momentum
-        velocity -= step
-        if self.nesterov:
-            np.multiply(velocity, self.momentum, out=tmp)
-            tmp -= step
-            params += tmp
-        else:
-            params += velocity
+        step, tmp = self._buffers(self.velocity, 2)
+        return sgd_update(
+            params, grad, self.velocity, step, tmp, self.learning_rate, self.momentum,
+            self.nesterov, decay, n_decay,
+        )
 
     def iteration_ends(self, time_step):
         if self.lr_schedule == "invscaling":
@@ -133,30 +131,23 @@ class Adam(_Scratch):
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad):
-        """One step: ``params += update(grad)``, all in place."""
+    def update(self, params, grad, decay=0.0, n_decay=0):
+        """One step: ``params += update(grad)``, all in place.
+
+        ``decay * params`` joins the gradient of the first ``n_decay``
+        parameters (an L2 penalty); returns their sum of squares before the
+        step (see ``_kernels.adam_update``).
+        """
         self.t += 1
-        m, v = self.m, self.v
-        (tmp,) = self._buffers(m, 1)
-        m *= self.beta_1
-        np.multiply(grad, 1.0 - self.beta_1, out=tmp)
-        m += tmp
-        v *= self.beta_2
-        np.multiply(grad, grad, out=tmp)
-        tmp *= 1.0 - self.beta_2
-        v += tmp
-        # A Python float (math.sqrt, not np.sqrt): a numpy float64 scalar
-        # would make every float32 pass below compute in float64.
         self.learning_rate = (
             self.learning_rate_init
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
-        np.sqrt(v, out=tmp)
-        tmp += self.epsilon
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.learning_rate
-        params -= tmp
+        return adam_update(
+            params, grad, self.m, self.v, self._buffers(self.m, 2), self.beta_1, self.beta_2,
+            self.epsilon, self.learning_rate, decay, n_decay,
+        )
 
     def iteration_ends(self, time_step):
         pass

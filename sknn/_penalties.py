@@ -17,7 +17,9 @@ A penalty is ``penalize(w, grad, scale, l1_ratio) -> value`` that adds
 
 import numpy as np
 
-__all__ = ["PENALTIES", "penalize"]
+from ._kernels import l2_penalty
+
+__all__ = ["PENALTIES", "l2_share", "penalize"]
 
 #: Penalty name -> its L1 share ``rho`` as a function of ``l1_ratio``.
 PENALTIES = {
@@ -27,7 +29,18 @@ PENALTIES = {
 }
 
 
-def penalize(penalty, w, grad, scale, l1_ratio=0.15):
+def l2_share(penalty, l1_ratio=0.15):
+    """The weight ``1 - rho`` of the squared part of a penalty (0 for None).
+
+    Examples
+    --------
+    >>> l2_share("elasticnet", 0.25), l2_share("l1"), l2_share(None)
+    (0.75, 0.0, 0.0)
+    """
+    return 0.0 if penalty is None else 1.0 - PENALTIES[penalty](l1_ratio)
+
+
+def penalize(penalty, w, grad, scale, l1_ratio=0.15, tmp=None, l2=True):
     """Add the penalty gradient to ``grad`` in place and return its value.
 
     Parameters
@@ -41,6 +54,11 @@ def penalize(penalty, w, grad, scale, l1_ratio=0.15):
         ``alpha / (2 m)``.
     l1_ratio : float
         ``rho`` of ``'elasticnet'``.
+    tmp : ndarray like ``w``, optional
+        Scratch space, to avoid allocating a temporary.
+    l2 : bool
+        False leaves out the squared part (value and gradient): the
+        stochastic solvers fold it into the optimizer's step.
 
     Returns
     -------
@@ -50,6 +68,8 @@ def penalize(penalty, w, grad, scale, l1_ratio=0.15):
     Examples
     --------
     >>> import numpy as np
+
+from ._kernels import l2_penalty
     >>> w = np.array([1.0, -2.0]); g = np.zeros(2)
     >>> penalize("elasticnet", w, g, scale=0.5, l1_ratio=0.5)
     2.0
@@ -60,13 +80,8 @@ def penalize(penalty, w, grad, scale, l1_ratio=0.15):
         return 0.0
     rho = PENALTIES[penalty](l1_ratio)
     value = 0.0
-    if rho < 1.0:
-        l2_scale = (1.0 - rho) * scale
-        grad += (2.0 * l2_scale) * w
-        # einsum, not np.dot: OpenBLAS threads a dot product this long, and
-        # waking its idle worker for every mini-batch cost ~1 ms on a busy
-        # machine (where the matrix products of small batches stay serial).
-        value += l2_scale * float(np.einsum("i,i->", w, w))
+    if rho < 1.0 and l2:
+        value += l2_penalty(w, grad, np.empty_like(w) if tmp is None else tmp, (1.0 - rho) * scale)
     if rho > 0.0:
         l1_scale = rho * scale
         grad += l1_scale * np.sign(w)

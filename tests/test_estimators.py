@@ -96,6 +96,7 @@ def _one_sgd_step(cls, X, y, activation, source):
     return est.fit(X, y)
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "regression"])
 def test_one_full_batch_sgd_step_equals_sklearns(activation, task):
@@ -111,6 +112,7 @@ def test_one_full_batch_sgd_step_equals_sklearns(activation, task):
     assert abs(a.loss_ - b.loss_) < 1e-9
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
 @pytest.mark.parametrize("binary", [False, True])
 def test_same_random_state_gives_sklearns_model(digits, solver, binary):
@@ -126,6 +128,7 @@ def test_same_random_state_gives_sklearns_model(digits, solver, binary):
     np.testing.assert_allclose(a.predict_proba(X), b.predict_proba(X), atol=1e-8)
 
 
+@pytest.mark.usefixtures("kernels")
 def test_early_stopping_validation_scores_track_sklearns_on_binary(digits):
     X, y = digits
     kw = dict(hidden_layer_sizes=(20,), early_stopping=True, max_iter=30, random_state=0)
@@ -261,6 +264,7 @@ def test_warm_start_rejects_different_classes(digits):
         clf.fit(X[y < 5], y[y < 5])
 
 
+@pytest.mark.usefixtures("kernels")
 def test_partial_fit_matches_fit_epochs(digits):
     X, y = digits
     kw = dict(hidden_layer_sizes=(16,), shuffle=False, random_state=0, batch_size=100)
@@ -311,6 +315,7 @@ def test_integer_weights_equal_repeated_rows_under_lbfgs():
     assert a.loss_ == pytest.approx(b.loss_, rel=1e-8)
 
 
+@pytest.mark.usefixtures("kernels")
 def test_sample_weight_matches_sklearn_step():
     X, y = _task_data("regression")
     w = np.random.RandomState(1).uniform(0.1, 2, size=len(y))
@@ -350,6 +355,7 @@ def test_sparse_input_equals_dense(fmt, cls):
                                dense.predict(X), atol=1e-10)
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_float32_in_float32_out(cls, solver):

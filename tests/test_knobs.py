@@ -99,6 +99,7 @@ def test_callable_init_and_its_shape_check():
 
 
 # ----------------------------------------------------------------- penalty
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("penalty, rho", [("l2", 0.0), ("l1", 1.0), ("elasticnet", 0.3)])
 def test_penalty_value_and_gradient_follow_the_formula(penalty, rho):
     w = np.random.RandomState(0).normal(size=50)
@@ -112,6 +113,7 @@ def test_penalty_value_and_gradient_follow_the_formula(penalty, rho):
     )
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 @pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet", None])
 def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
@@ -136,6 +138,7 @@ def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
     assert reported == pytest.approx(data_loss + omega, rel=1e-10)
 
 
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("penalty", ["l2", "l1", "elasticnet"])
 def test_intercepts_are_never_penalised(penalty):
     net = Network([4, 5, 2], "tanh", "softmax", np.float64)

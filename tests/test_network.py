@@ -7,6 +7,9 @@ from scipy.special import expit, softmax, xlogy
 from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from sknn._network import Network, n_parameters, predict_output
 
+# Every test here runs with the compiled loops and with the numpy fallback.
+pytestmark = pytest.mark.usefixtures("kernels")
+
 RNG = np.random.RandomState(0)
 N, N_FEATURES, HIDDEN = 7, 4, (5, 3)
 
