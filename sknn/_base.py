@@ -509,7 +509,8 @@ class _FitState:
     _restored = False
 
     def _outputs_finite(self, X):
-        """Whether the network's raw outputs on ``X`` are finite.
+        """Whether the network's raw outputs on ``X`` are finite, with no
+        overflow in a hidden layer either.
 
         Decided without a forward pass when a bound holds: every hidden
         activation has ``|f(z)| <= 1.06 |z| + 2``, so each layer's outputs are
@@ -521,7 +522,9 @@ class _FitState:
             bound = 1.06 * (bound * float(np.abs(W).sum(axis=0).max()) + float(np.abs(b).max())) + 2
         if bound < np.finfo(net.dtype).max / 16:
             return True
-        out = predict_output(X, net.coefs, net.intercepts, self.est.activation, None)
+        out = predict_output(
+            X, net.coefs, net.intercepts, self.est.activation, None, check_hidden=True
+        )
         return bool(np.isfinite(out).all())
 
     def _restore_usable(self, X, candidates):
@@ -535,7 +538,9 @@ class _FitState:
         self._restored = True
         for params in candidates:
             net.params[...] = params
-            out = predict_output(X, net.coefs, net.intercepts, self.est.activation, None)
+            out = predict_output(
+                X, net.coefs, net.intercepts, self.est.activation, None, check_hidden=True
+            )
             if np.isfinite(out).all():
                 return
 

@@ -294,7 +294,9 @@ class Network:
         return dropped
 
 
-def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=None):
+def predict_output(
+    X, coefs, intercepts, activation, out_activation, chunk_rows=None, check_hidden=False
+):
     """Forward pass for prediction, in chunks of rows.
 
     Allocates only per-call buffers of at most ``chunk_rows`` rows, so memory
@@ -310,6 +312,11 @@ def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=
         Output activation name; None returns the raw output of the last layer.
     chunk_rows : int, optional
         Rows per chunk; by default about 2**20 values per layer buffer.
+    check_hidden : bool
+        Make the output of a row NaN when one of its hidden pre-activations
+        is not finite. An activation that saturates (ReLU of -inf, tanh) can
+        hide such an overflow from the output; the fit's divergence checks
+        use this to see it.
 
     Returns
     -------
@@ -334,13 +341,21 @@ def predict_output(X, coefs, intercepts, activation, out_activation, chunk_rows=
         A = X[start:stop]
         if A.dtype != dtype:
             A = A.astype(dtype)
+        overflowed = None
         for i, (W, b) in enumerate(zip(coefs, intercepts)):
             Z = out[start:stop] if i == last else buffers[i][: stop - start]
             _dot(A, W, Z)
-            if i < last:
+            if i < last and check_hidden:
+                Z += b
+                bad = ~np.isfinite(Z).all(axis=1)
+                overflowed = bad if overflowed is None else overflowed | bad
+                hidden.function(Z)
+            elif i < last:
                 hidden.apply_with_bias(Z, b)
             else:
                 Z += b
+                if overflowed is not None:
+                    Z[overflowed] = np.nan
             A = Z
         if out_activation is not None:
             OUTPUT_ACTIVATIONS[out_activation](A)

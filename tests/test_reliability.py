@@ -1044,6 +1044,23 @@ def test_hostile_partial_fit_batch_updates_or_changes_nothing(data, Est, solver)
         assert_same_state(_state(est), before)
 
 
+def test_partial_fit_whose_overflow_a_relu_hides_keeps_the_previous_model():
+    """Found by the fuzzer above: a batch with a -1e300 feature sends one weight
+    to 1e297. On that batch ReLU turns the -inf pre-activation into 0, so the
+    output stays finite, yet clean data overflows. The overflow in the hidden
+    layer counts as divergence: the previous weights stay, with a warning."""
+    rng = np.random.RandomState(0)
+    X0 = rng.normal(size=(10, 2))
+    est = MLPClassifier(**{**TINY, "solver": "sgd"})
+    est.partial_fit(X0, np.arange(10) % 3, classes=[0, 1, 2])
+    before = [W.copy() for W in est.coefs_]
+    with pytest.warns(ConvergenceWarning, match="diverged"), np.errstate(over="ignore"):
+        est.partial_fit(np.array([[0.0, -1e300]]), [0])
+    for W, W0 in zip(est.coefs_, before):
+        np.testing.assert_array_equal(W, W0)
+    assert np.isfinite(est.predict_proba(X0)).all()
+
+
 @pytest.mark.parametrize("random_state", [0, "instance"])
 @pytest.mark.parametrize("solver, dropout", [("sgd", 0.0), ("sgd", 0.3), ("adam", 0.3)])
 @pytest.mark.parametrize("Est", ESTIMATORS)
