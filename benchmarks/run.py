@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/run.py            # full run, about 5 minutes
     python benchmarks/run.py --quick    # fewer repetitions, smaller memory test
+    python benchmarks/run.py --only fit small   # some sections only
 
 On machines where ``OPENBLAS_CORETYPE`` / ``OPENBLAS_L2_SIZE`` are set (they
 can slow numpy's BLAS), benchmark with both unset for that command alone::
@@ -33,6 +34,7 @@ from sklearn import neural_network as sk
 from sklearn.datasets import make_classification, make_regression
 
 import sknn
+from sknn import _kernels
 
 try:
     import torch
@@ -204,6 +206,32 @@ def print_row(r, flush=False):
     )
 
 
+def numpy_only(fn):
+    """``fn`` with sknn's compiled loops switched off (its numpy fallback)."""
+
+    def run():
+        _kernels.ENABLED = False
+        try:
+            return fn()
+        finally:
+            _kernels.ENABLED = True
+
+    return run
+
+
+def with_numpy_only(fns):
+    """Add a numpy-only sknn run to the alternation when numba is in use."""
+    if _kernels.ENABLED:
+        fns["sknn numpy"] = numpy_only(fns["sknn"])
+    return fns
+
+
+def numpy_note(times):
+    if "sknn numpy" not in times:
+        return ""
+    return f"numpy-only sknn {times['sknn numpy'] / times['sklearn']:.2f}"
+
+
 def bench_fit(name, X, y, params, reps, dtype, torch_lr):
     X = X.astype(dtype)
     models = {}
@@ -214,7 +242,9 @@ def bench_fit(name, X, y, params, reps, dtype, torch_lr):
 
         return run
 
-    fns = {"sknn": fit("sknn", sknn.MLPClassifier), "sklearn": fit("sklearn", sk.MLPClassifier)}
+    fns = with_numpy_only(
+        {"sknn": fit("sknn", sknn.MLPClassifier), "sklearn": fit("sklearn", sk.MLPClassifier)}
+    )
     if torch is not None:
         fns["torch"] = lambda: torch_fit(
             X, y, params["hidden_layer_sizes"], params["solver"], params["batch_size"],
@@ -225,8 +255,8 @@ def bench_fit(name, X, y, params, reps, dtype, torch_lr):
     flops = dense_flops(units, X.shape[0], 6) * params["max_iter"]
     peak = gemm_peak(units, params["batch_size"], dtype, training=True)
     acc = {lib: m.score(X, y) for lib, m in models.items()}
-    note = f"train acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}"
-    report(name, dtype, times, flops, peak, note)
+    note = f"train acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}; {numpy_note(times)}"
+    report(name, dtype, times, flops, peak, note.rstrip("; "))
     return models
 
 
@@ -276,19 +306,25 @@ def bench_predict(models, X, reps):
     def repeat(fn):
         return lambda: [fn() for _ in range(inner)]
 
-    fns = {"sknn": repeat(lambda: model.predict(row)), "sklearn": repeat(lambda: ref.predict(row))}
+    fns = with_numpy_only(
+        {"sknn": repeat(lambda: model.predict(row)), "sklearn": repeat(lambda: ref.predict(row))}
+    )
     if tp is not None:
         fns["torch"] = repeat(lambda: tp(row).argmax(axis=1))
     times = {k: v / inner for k, v in alternate(fns, reps * 3).items()}
-    report("W2 predict, 1 row", X.dtype, times, note="mean of 200 calls, median of runs")
+    note = f"mean of 200 calls, median of runs; {numpy_note(times)}"
+    report("W2 predict, 1 row", X.dtype, times, note=note.rstrip("; "))
 
-    fns = {"sknn": lambda: model.predict_proba(X), "sklearn": lambda: ref.predict_proba(X)}
+    fns = with_numpy_only(
+        {"sknn": lambda: model.predict_proba(X), "sklearn": lambda: ref.predict_proba(X)}
+    )
     if tp is not None:
         fns["torch"] = lambda: tp(X)
     times = alternate(fns, reps * 2)
     peak = gemm_peak(units, 2048, X.dtype, training=False)
     assert np.allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-6)
-    report("predict_proba 20k rows", X.dtype, times, dense_flops(units, X.shape[0], 2), peak)
+    report("predict_proba 20k rows", X.dtype, times, dense_flops(units, X.shape[0], 2), peak,
+           numpy_note(times))
 
 
 def bench_memory(n_rows):
@@ -341,10 +377,16 @@ def bench_scaling(reps):
           f"ratio {times['50'] / times['5']:.2f} (no per-epoch growth: 10)")
 
 
+SECTIONS = ["fit", "small", "lbfgs", "predict", "memory", "scaling"]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", nargs="+", choices=SECTIONS, default=SECTIONS,
+                        help="run these sections only")
     args = parser.parse_args(argv)
+    only = set(args.only)
     reps = 3 if args.quick else 7
     warnings.simplefilter("ignore")  # ConvergenceWarning of the fixed-epoch fits
 
@@ -353,22 +395,30 @@ def main(argv=None):
           f"{sklearn.__version__}, torch "
           f"{torch.__version__ if torch is not None else 'not installed'}, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
+    print("sknn kernels: " + ("numba " + _kernels._numba.__version__ if _kernels.ENABLED
+                              else "numpy only (numba not installed or SKNN_NUMBA=0)"))
     print("BLAS env: " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in env.items()))
     print(f"Times: median of {reps} alternating runs. ratio = sknn / sklearn.\n")
     print(HEADER)
 
     X, y = make_classification(**W1_DATA)
     models = {}
-    for dtype in (np.float64, np.float32):
-        models[dtype] = bench_fit("W1 fit adam 20k, (256,128), b200", X, y, W1_MODEL, reps,
-                                  dtype, 1e-3)
-    Xs, ys = make_classification(**{**W1_DATA, "n_samples": 5000})
-    for dtype in (np.float64, np.float32):
-        bench_fit("small fit sgd 5k, (64,64), b32", Xs, ys, SMALL_MODEL, reps, dtype, 1e-3)
-    bench_lbfgs(reps)
-    bench_predict(models[np.float64], X, reps)
-    bench_memory(100_000 if args.quick else 1_000_000)
-    bench_scaling(max(3, reps // 2))
+    if only & {"fit", "predict"}:
+        for dtype in (np.float64, np.float32):
+            models[dtype] = bench_fit("W1 fit adam 20k, (256,128), b200", X, y, W1_MODEL,
+                                      reps, dtype, 1e-3)
+    if "small" in only:
+        Xs, ys = make_classification(**{**W1_DATA, "n_samples": 5000})
+        for dtype in (np.float64, np.float32):
+            bench_fit("small fit sgd 5k, (64,64), b32", Xs, ys, SMALL_MODEL, reps, dtype, 1e-3)
+    if "lbfgs" in only:
+        bench_lbfgs(reps)
+    if "predict" in only:
+        bench_predict(models[np.float64], X, reps)
+    if "memory" in only:
+        bench_memory(100_000 if args.quick else 1_000_000)
+    if "scaling" in only:
+        bench_scaling(max(3, reps // 2))
 
 
 if __name__ == "__main__":
