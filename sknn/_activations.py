@@ -37,8 +37,9 @@ class Activation:
     derivative : callable ``(A, delta, Z) -> None``, ``delta *= f'(Z)`` in place.
     needs_preactivation : bool
         True when ``derivative`` needs ``Z`` (it cannot be recovered from ``A``).
-    with_bias : callable ``(Z, b) -> None`` or None
-        ``Z = f(Z + b)`` in place, in one pass; None adds ``b`` first.
+    with_bias : callable ``(Z, b, check_finite) -> bool`` or None
+        ``Z = f(Z + b)`` in place, in one pass, returning whether ``Z + b``
+        was finite; None adds ``b`` first.
     """
 
     name: str
@@ -47,13 +48,18 @@ class Activation:
     needs_preactivation: bool = False
     with_bias: Callable = None
 
-    def apply_with_bias(self, Z, b):
-        """``Z = f(Z + b)`` in place, ``b`` broadcast over the rows."""
+    def apply_with_bias(self, Z, b, check_finite=False):
+        """``Z = f(Z + b)`` in place, ``b`` broadcast over the rows.
+
+        Returns whether every ``Z + b`` was finite (True without
+        ``check_finite``, unless the fused loop checked it for free).
+        """
         if self.with_bias is not None:
-            self.with_bias(Z, b)
-        else:
-            Z += b
-            self.function(Z)
+            return self.with_bias(Z, b, check_finite)
+        Z += b
+        finite = bool(np.isfinite(Z).all()) if check_finite else True
+        self.function(Z)
+        return finite
 
 
 # identity -----------------------------------------------------------------

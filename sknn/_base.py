@@ -32,7 +32,7 @@ from threadpoolctl import ThreadpoolController
 from ._activations import ACTIVATIONS
 from ._callbacks import NO_HOOKS, CallbackSupportMixin, fit_hooks
 from ._initializers import INITIALIZERS, initialize_layer
-from ._network import Network, predict_output
+from ._network import Network, NonFiniteInput, predict_output
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 
@@ -194,7 +194,13 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     # --------------------------------------------------------------- predict
     def _validate_X_predict(self, X):
-        """Validate ``X`` for prediction, with a fast path for plain arrays."""
+        """Validate ``X`` for prediction: ``(X, finiteness_unchecked)``.
+
+        Plain float arrays of the right shape skip scikit-learn's validation
+        and leave the NaN / infinity check to the forward pass, which sees
+        them in the first layer for free (``predict_output(check_input=True)``)
+        and then calls :meth:`_validate_X_full` for scikit-learn's error.
+        """
         if (
             type(X) is np.ndarray
             and X.ndim == 2
@@ -202,9 +208,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             and X.shape[0] > 0
             and X.shape[1] == self.n_features_in_
             and not hasattr(self, "feature_names_in_")
-            and np.isfinite(X.sum())
         ):
-            return X
+            return X, True
+        return self._validate_X_full(X), False
+
+    def _validate_X_full(self, X):
         _check_has_features(X, self)
         return validate_data(
             self, X, accept_sparse=["csr", "csc"], dtype=_FLOATS, reset=False
@@ -212,15 +220,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     def _forward(self, X, check_input=True, raw=False):
         """Output activations (the last layer's raw output if ``raw``)."""
+        unchecked = False
         with np.errstate(over="ignore", invalid="ignore"):
             if check_input:
                 if not hasattr(self, "coefs_"):
                     check_is_fitted(self)
-                X = self._validate_X_predict(X)
+                X, unchecked = self._validate_X_predict(X)
             out_activation = None if raw else self.out_activation_
-            out = predict_output(
-                X, self.coefs_, self.intercepts_, self.activation, out_activation
-            )
+            args = (self.coefs_, self.intercepts_, self.activation, out_activation)
+            try:
+                out = predict_output(X, *args, check_input=unchecked)
+            except NonFiniteInput:
+                X = self._validate_X_full(X)  # raises scikit-learn's error for NaN / inf
+                out = predict_output(X, *args)  # finite X whose product overflowed
         if not np.isfinite(out).all():
             bad = int((~np.isfinite(out)).any(axis=1).sum())
             raise ValueError(

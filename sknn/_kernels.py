@@ -303,33 +303,41 @@ def l2_penalty(w, grad, tmp, scale):
 
 
 # ReLU ----------------------------------------------------------------------
-def _bias_relu_numpy(Z, b):
+def _bias_relu_numpy(Z, b, check_finite):
     Z += b
+    finite = bool(np.isfinite(Z).all()) if check_finite else True
     np.maximum(Z, 0, out=Z)
+    return finite
 
 
 @_jit()
-def _bias_relu_loop(Z, b):
-    zero = Z.dtype.type(0)
+def _bias_relu_loop(Z, b, check_finite):
+    zero, inf = Z.dtype.type(0), Z.dtype.type(np.inf)
+    finite = True
     for i in range(Z.shape[0]):
         for j in range(Z.shape[1]):
             z = Z[i, j] + b[j]
+            finite &= abs(z) < inf  # free here: the loop is bound by memory
             Z[i, j] = zero if z < zero else z  # NaN stays NaN, as in numpy
+    return finite
 
 
-
-def bias_relu(Z, b):
+def bias_relu(Z, b, check_finite=False):
     """``Z = max(Z + b, 0)`` in place, ``b`` broadcast over the rows.
+
+    Returns whether every ``Z + b`` was finite (always True for numpy
+    without ``check_finite``, which then skips that pass).
 
     Examples
     --------
     >>> import numpy as np
     >>> Z = np.array([[1.0, -2.0]])
     >>> bias_relu(Z, np.array([0.5, 1.0]))
+    True
     >>> Z
     array([[1.5, 0. ]])
     """
-    (_bias_relu_loop if ENABLED else _bias_relu_numpy)(Z, b)
+    return bool((_bias_relu_loop if ENABLED else _bias_relu_numpy)(Z, b, check_finite))
 
 
 def _relu_derivative_numpy(A, delta):

@@ -742,6 +742,33 @@ def test_activations_are_finite_at_1e4(dtype):
         assert np.all(np.isfinite(A)) and np.all(np.isfinite(delta)), name
 
 
+@pytest.mark.usefixtures("kernels")
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+@pytest.mark.parametrize("activation", ["relu", "tanh"])
+@pytest.mark.parametrize("method", ["predict", "predict_proba", "predict_log_proba", "score"])
+def test_nan_or_inf_in_any_chunk_is_sklearns_error(bad, activation, method):
+    """Plain arrays are checked for NaN / inf in the first layer, not by a
+    pass of their own: the error must still be scikit-learn's, wherever the
+    value sits (here in the last of two prediction chunks, where a ReLU
+    or tanh would turn -inf into a finite output)."""
+    rng = np.random.RandomState(0)
+    X, y = rng.normal(size=(60, 64)), np.arange(60) % 3
+    kw = dict(hidden_layer_sizes=(8,), activation=activation, max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    X_big = rng.normal(size=(20000, 64))  # 2**20 // 64 = 16384 rows per chunk
+    X_big[-1, 5] = bad
+    args = (X_big, np.zeros(20000, int)) if method == "score" else (X_big,)
+    with pytest.raises(ValueError) as mine:
+        getattr(ours, method)(*args)
+    with pytest.raises(ValueError) as ref:
+        getattr(theirs, method)(*args)
+    assert str(mine.value) == str(ref.value)
+    X_big[-1, 5] = 0.0
+    getattr(ours, method)(*args)  # and the same array without it is fine
+
+
 @pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 def test_predict_proba_and_log_proba_are_stable_at_logits_of_1e4(task):
     rng = np.random.RandomState(0)
