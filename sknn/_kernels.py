@@ -87,16 +87,23 @@ def row_sum(Z):
     return Z @ np.ones(Z.shape[1], Z.dtype)
 
 
+# Optimizer steps -------------------------------------------------------------
+def _decayed_numpy(params, grad, decay, n_decay, out):
+    """``out = grad + decay * params`` on the first ``n_decay`` entries and
+    ``grad`` on the rest; returns ``sum(params[:n_decay] ** 2)``."""
+    w = params[:n_decay]
+    np.multiply(w, decay, out=out[:n_decay])
+    out[:n_decay] += grad[:n_decay]
+    out[n_decay:] = grad[n_decay:]
+    return float(np.einsum("i,i->", w, w))
+
+
 # Adam ---------------------------------------------------------------------
 def _adam_numpy(params, grad, m, v, tmps, b1, b2, c1, c2, eps, lr, decay, n_decay):
     tmp, g = tmps
     sq = 0.0
     if n_decay:
-        w = params[:n_decay]
-        sq = float(np.einsum("i,i->", w, w))
-        np.multiply(w, decay, out=g[:n_decay])
-        g[:n_decay] += grad[:n_decay]
-        g[n_decay:] = grad[n_decay:]
+        sq = _decayed_numpy(params, grad, decay, n_decay, out=g)
         grad = g
     m *= b1
     np.multiply(grad, c1, out=tmp)
@@ -176,18 +183,14 @@ def adam_update(
     scalars = f(beta_1), f(beta_2), f(1.0 - beta_1), f(1.0 - beta_2), f(epsilon), f(learning_rate)
     update = _adam_loop if ENABLED else _adam_numpy
     n_decay = n_decay if decay else 0
-    return float(update(params, grad, m, v, tmps, *scalars, f(decay), n_decay))
+    return float(update(params, grad, m, v, tuple(tmps), *scalars, f(decay), n_decay))
 
 
 # SGD with momentum ---------------------------------------------------------
 def _sgd_numpy(params, grad, velocity, step, tmp, lr, momentum, nesterov, decay, n_decay):
     sq = 0.0
     if n_decay:
-        w = params[:n_decay]
-        sq = float(np.einsum("i,i->", w, w))
-        np.multiply(w, decay, out=step[:n_decay])
-        step[:n_decay] += grad[:n_decay]
-        step[n_decay:] = grad[n_decay:]
+        sq = _decayed_numpy(params, grad, decay, n_decay, out=step)
         step *= lr
     else:
         np.multiply(grad, lr, out=step)
