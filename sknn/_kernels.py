@@ -12,7 +12,9 @@ value, and :func:`softmax_cross_entropy`, whose loop calls the C library's
 ``exp`` and ``log`` where numpy has its own vectorised ones.
 
 Loops are compiled on first use and cached on disk. Set the environment
-variable ``SKNN_NUMBA=0`` to use numpy even when numba is installed.
+variable ``SKNN_NUMBA=0`` to use numpy even when numba is installed. The row
+reductions ``row_max`` / ``row_sum`` (numpy only) live here too, for the
+numpy softmax of both this module and ``_activations``.
 """
 
 import math

@@ -19,6 +19,8 @@ class _Scratch:
     def _buffers(self, like, count):
         buffers = self.__dict__.get("_scratch")
         if buffers is None or buffers[0].shape != like.shape or buffers[0].dtype != like.dtype:
+            # zeros, not empty: the compiled loops never touch them, and an
+            # estimator's state should not hold uninitialised memory
             buffers = self._scratch = [np.zeros_like(like) for _ in range(count)]
         return buffers
 
