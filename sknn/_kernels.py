@@ -11,7 +11,8 @@ exceptions round differently: the sum of squares in :func:`l2_penalty`'s
 value, and :func:`softmax_cross_entropy`, whose loop calls the C library's
 ``exp`` and ``log`` where numpy has its own vectorised ones.
 
-Loops are compiled on first use and cached on disk. Set the environment
+Loops are compiled on first use and cached on disk (in memory only where
+no cache directory is writable). Set the environment
 variable ``SKNN_NUMBA=0`` to use numpy even when numba is installed. The row
 reductions ``row_max`` / ``row_sum`` (numpy only) live here too, for the
 numpy softmax of both this module and ``_activations``.
@@ -59,7 +60,14 @@ def _jit(**options):
     """
     if _numba is None:
         return lambda loop: loop
-    return _numba.njit(nogil=True, error_model="numpy", cache=True, **options)
+
+    def compile_(loop):
+        try:
+            return _numba.njit(nogil=True, error_model="numpy", cache=True, **options)(loop)
+        except RuntimeError:  # no writable cache directory: compile anew in each process
+            return _numba.njit(nogil=True, error_model="numpy", **options)(loop)
+
+    return compile_
 
 
 @_jit(fastmath={"reassoc"})

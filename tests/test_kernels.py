@@ -196,3 +196,20 @@ def test_environment_variable_switches_numba_off():
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
     assert out.split() == ["False", "None"]
+
+
+@numba_only
+def test_works_where_numba_cannot_write_its_cache():
+    """A read-only install with no writable cache directory: numba refuses
+    ``cache=True`` at import; sknn compiles in memory instead of failing."""
+    code = (
+        "import numba.core.caching as c; c.CacheImpl._locator_classes = []\n"
+        "import numpy as np, sknn._kernels as k\n"
+        "from sknn import MLPClassifier\n"
+        "X = np.random.default_rng(0).normal(size=(30, 3)); y = np.arange(30) % 2\n"
+        "clf = MLPClassifier((4,), max_iter=3).fit(X, y)\n"
+        "print(k.ENABLED, clf.predict(X).shape)"
+    )
+    out = subprocess.run([sys.executable, "-W", "ignore", "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split() == ["True", "(30,)"]
