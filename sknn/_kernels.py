@@ -42,7 +42,8 @@ def _load_numba():
         import numba
     except ImportError:
         return None
-    return numba
+    # NUMBA_DISABLE_JIT runs "compiled" loops as Python: far slower than numpy
+    return None if numba.config.DISABLE_JIT else numba
 
 
 _numba = _load_numba()

@@ -190,8 +190,11 @@ def test_train_step_keeps_float32(optimizer):
         "m" if optimizer is Adam else "velocity"].dtype == np.float32
 
 
-def test_environment_variable_switches_numba_off():
-    env = dict(os.environ, SKNN_NUMBA="0")
+@pytest.mark.parametrize("variable", ["SKNN_NUMBA", "NUMBA_DISABLE_JIT"])
+def test_environment_variables_switch_numba_off(variable):
+    """SKNN_NUMBA=0 by choice; NUMBA_DISABLE_JIT=1 would run the loops as
+    Python, far slower than the numpy versions."""
+    env = dict(os.environ, **{variable: "0" if variable == "SKNN_NUMBA" else "1"})
     code = "import sknn._kernels as k; print(k.ENABLED, k._numba)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                          text=True, check=True).stdout
