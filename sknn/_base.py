@@ -32,7 +32,7 @@ from threadpoolctl import ThreadpoolController
 from ._activations import ACTIVATIONS
 from ._callbacks import NO_HOOKS, CallbackSupportMixin, fit_hooks
 from ._initializers import INITIALIZERS, initialize_layer
-from ._network import Network, NonFiniteInput, predict_output
+from ._network import Network, NonFinitePreactivation, predict_output
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 
@@ -198,7 +198,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
         Plain float arrays of the right shape skip scikit-learn's validation
         and leave the NaN / infinity check to the forward pass, which sees
-        them in the first layer for free (``predict_output(check_input=True)``)
+        them in the first layer for free (``predict_output(check_layers=1)``)
         and then calls :meth:`_validate_X_full` for scikit-learn's error.
         """
         if (
@@ -229,8 +229,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             out_activation = None if raw else self.out_activation_
             args = (self.coefs_, self.intercepts_, self.activation, out_activation)
             try:
-                out = predict_output(X, *args, check_input=unchecked)
-            except NonFiniteInput:
+                out = predict_output(X, *args, check_layers=int(unchecked))
+            except NonFinitePreactivation:
                 X = self._validate_X_full(X)  # raises scikit-learn's error for NaN / inf
                 out = predict_output(X, *args)  # finite X whose product overflowed
         if not np.isfinite(out).all():
@@ -521,8 +521,8 @@ class _FitState:
     _restored = False
 
     def _outputs_finite(self, X):
-        """Whether the network's raw outputs on ``X`` are finite, with no
-        overflow in a hidden layer either.
+        """Whether the network computes finite values on ``X``, output and
+        hidden layers alike.
 
         Decided without a forward pass when a bound holds: every hidden
         activation has ``|f(z)| <= 1.06 |z| + 2``, so each layer's outputs are
@@ -534,26 +534,30 @@ class _FitState:
             bound = 1.06 * (bound * float(np.abs(W).sum(axis=0).max()) + float(np.abs(b).max())) + 2
         if bound < np.finfo(net.dtype).max / 16:
             return True
-        out = predict_output(
-            X, net.coefs, net.intercepts, self.est.activation, None, check_hidden=True
-        )
-        return bool(np.isfinite(out).all())
+        return self._no_overflow_on(X)
+
+    def _no_overflow_on(self, X):
+        """Whether no layer's pre-activation on ``X`` is NaN or infinite
+        (a ReLU of -inf or a tanh would hide the overflow from the output)."""
+        net = self.net
+        try:
+            predict_output(X, net.coefs, net.intercepts, self.est.activation, None,
+                           check_layers=len(net.coefs))
+        except NonFinitePreactivation:
+            return False
+        return True
 
     def _restore_usable(self, X, candidates):
-        """Put back the first candidate weights with finite outputs on ``X``.
+        """Put back the first candidate weights that compute finite values on ``X``.
 
         Finite weights are not enough: after a blow-up they can be so large
         that the network overflows on the training data itself. The last
         candidate (the weights the fit started from) is the final fallback.
         """
-        net = self.net
         self._restored = True
         for params in candidates:
-            net.params[...] = params
-            out = predict_output(
-                X, net.coefs, net.intercepts, self.est.activation, None, check_hidden=True
-            )
-            if np.isfinite(out).all():
+            self.net.params[...] = params
+            if self._no_overflow_on(X):
                 return
 
     def _stall_message(self):

@@ -5,7 +5,7 @@ import pytest
 from scipy.special import expit, softmax, xlogy
 
 from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from sknn._network import Network, NonFiniteInput, n_parameters, predict_output
+from sknn._network import Network, NonFinitePreactivation, n_parameters, predict_output
 
 # Every test here runs with the compiled loops and with the numpy fallback.
 pytestmark = pytest.mark.usefixtures("kernels")
@@ -235,14 +235,14 @@ def test_predict_output_uses_the_result_dtype():
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "identity"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_predict_output_check_input_sees_nan_and_inf_in_the_first_layer(activation, bad):
+def test_predict_output_check_layers_sees_nan_and_inf_in_the_first_layer(activation, bad):
     net = _network(activation, "softmax", 3)
     X = RNG.normal(size=(50, N_FEATURES))
     args = (net.coefs, net.intercepts, activation, "softmax")
-    predict_output(X, *args, chunk_rows=16, check_input=True)  # finite: no error
+    predict_output(X, *args, chunk_rows=16, check_layers=1)  # finite: no error
     X[37, 2] = bad  # in the third chunk
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 in the products
-        with pytest.raises(NonFiniteInput):
-            predict_output(X, *args, chunk_rows=16, check_input=True)
+        with pytest.raises(NonFinitePreactivation):
+            predict_output(X, *args, chunk_rows=16, check_layers=1)
         out = predict_output(X, *args, chunk_rows=16)  # unchecked: never raises
     assert np.isfinite(out[:37]).all() and np.isfinite(out[38:]).all()
