@@ -15,7 +15,9 @@ The script prints which of the two were set.
 
 Every time is the median of runs that alternate sknn, scikit-learn (and
 PyTorch), in this one process, so that the drift of a shared machine hits all
-of them alike; the ratio ``sknn / sklearn`` is what to read. GFLOP/s counts
+of them alike. The ratio ``sknn / sklearn`` is what to read: the median over
+rounds of the two times of one round (paired), which a slow spell moves less
+than the ratio of the two medians does. GFLOP/s counts
 the dense math of DESIGN.md section 5 (``6 * n * sum(fi * fo)`` per epoch for
 training, ``2 * n * sum(fi * fo)`` for prediction) and ``%peak`` compares it
 with plain numpy matrix products of the same shapes and dtype, timed here.
@@ -52,15 +54,35 @@ LBFGS_MODEL = dict(hidden_layer_sizes=(128, 128), solver="lbfgs", max_iter=50, t
 
 
 # ---------------------------------------------------------------- timing
+class Timings(dict):
+    """Median wall time per name, keeping each round's times for paired ratios."""
+
+    def __init__(self, samples):
+        super().__init__({name: float(np.median(t)) for name, t in samples.items()})
+        self.samples = {name: np.asarray(t) for name, t in samples.items()}
+
+    def ratio(self, a, b):
+        """Median over rounds of ``a``'s time over ``b``'s time in the same round.
+
+        A round runs every callable once, back to back, so a slow spell of a
+        shared machine mostly hits both sides of its ratio; the median then
+        drops the rounds it did not.
+        """
+        return float(np.median(self.samples[a] / self.samples[b]))
+
+    def scaled(self, factor):
+        return Timings({name: t * factor for name, t in self.samples.items()})
+
+
 def alternate(fns, reps):
-    """Median wall time of each callable, calling them in turn ``reps`` times."""
+    """Time each callable, calling them in turn ``reps`` times; see :class:`Timings`."""
     times = {name: [] for name in fns}
     for _ in range(reps):
         for name, fn in fns.items():
             start = time.perf_counter()
             fn()
             times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(t)) for name, t in times.items()}
+    return Timings(times)
 
 
 def layer_units(n_features, hidden, n_outputs):
@@ -173,7 +195,7 @@ def report(workload, dtype, times, flops=None, peak=None, note=""):
             dtype=np.dtype(dtype).name if dtype else "",
             sknn=sknn_t,
             sklearn=sk_t,
-            ratio=sknn_t / sk_t,
+            ratio=times.ratio("sknn", "sklearn"),
             gflops=gflops,
             peak=(gflops / peak) if gflops and peak else None,
             torch=times.get("torch"),
@@ -229,7 +251,7 @@ def with_numpy_only(fns):
 def numpy_note(times):
     if "sknn numpy" not in times:
         return ""
-    return f"numpy-only sknn {times['sknn numpy'] / times['sklearn']:.2f}"
+    return f"numpy-only sknn {times.ratio('sknn numpy', 'sklearn'):.2f}"
 
 
 def bench_fit(name, X, y, params, reps, dtype, torch_lr):
@@ -311,7 +333,7 @@ def bench_predict(models, X, reps):
     )
     if tp is not None:
         fns["torch"] = repeat(lambda: tp(row).argmax(axis=1))
-    times = {k: v / inner for k, v in alternate(fns, reps * 3).items()}
+    times = alternate(fns, reps * 3).scaled(1 / inner)
     note = f"mean of 200 calls, median of runs; {numpy_note(times)}"
     report("W2 predict, 1 row", X.dtype, times, note=note.rstrip("; "))
 
@@ -325,7 +347,7 @@ def bench_predict(models, X, reps):
     peak = gemm_peak(units, 2048, X.dtype, training=False)
     assert np.allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-6)
     note = (f"{numpy_note(times)}; its matrix products alone "
-            f"{times['matmuls only'] / times['sklearn']:.2f}").lstrip("; ")
+            f"{times.ratio('matmuls only', 'sklearn'):.2f}").lstrip("; ")
     report("predict_proba 20k rows", X.dtype, times, dense_flops(units, X.shape[0], 2), peak,
            note)
 
@@ -387,10 +409,10 @@ def bench_scaling(reps):
     times = alternate({"2k": fit(2000, 5), "20k": fit(20000, 5)}, reps)
     print("\nScaling (sknn, W1 model, float64)")
     print(f"rows  2,000 x 5 epochs: {times['2k']:.3f} s;  20,000 x 5 epochs: "
-          f"{times['20k']:.3f} s;  ratio {times['20k'] / times['2k']:.2f} (linear: 10)")
+          f"{times['20k']:.3f} s;  ratio {times.ratio('20k', '2k'):.2f} (linear: 10)")
     times = alternate({"5": fit(2000, 5), "50": fit(2000, 50)}, reps)
     print(f"epochs 5 on 2,000 rows: {times['5']:.3f} s;  50: {times['50']:.3f} s;  "
-          f"ratio {times['50'] / times['5']:.2f} (no per-epoch growth: 10)")
+          f"ratio {times.ratio('50', '5'):.2f} (no per-epoch growth: 10)")
 
 
 SECTIONS = ["fit", "small", "lbfgs", "predict", "memory", "scaling"]
@@ -414,7 +436,8 @@ def main(argv=None):
     print("sknn kernels: " + ("numba " + _kernels._numba.__version__ if _kernels.ENABLED
                               else "numpy only (numba not installed or SKNN_NUMBA=0)"))
     print("BLAS env: " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in env.items()))
-    print(f"Times: median of {reps} alternating runs. ratio = sknn / sklearn.\n")
+    print(f"Times: median of {reps} alternating runs. ratio: median over those runs of "
+          "sknn / sklearn within a run.\n")
     print(HEADER)
 
     X, y = make_classification(**W1_DATA)
