@@ -16,7 +16,6 @@ import numpy as np
 from scipy.special import expit, ndtr
 
 from . import _kernels
-from ._kernels import row_max, row_sum
 
 __all__ = ["ACTIVATIONS", "OUTPUT_ACTIVATIONS", "Activation"]
 
@@ -178,12 +177,6 @@ ACTIVATIONS = _registry(
 
 # Output activations (inverse links); their derivatives are folded into the
 # loss, whose output delta is always ``prediction - y``.
-def _softmax(Z):
-    Z -= row_max(Z)[:, None]
-    np.exp(Z, out=Z)
-    Z /= row_sum(Z)[:, None]
-
-
 def _exp(Z):
     # Clip one below log(max): exp(log(max)) rounds up to inf in float32.
     np.exp(np.minimum(Z, np.log(np.finfo(Z.dtype).max) - 1, out=Z), out=Z)
@@ -193,6 +186,6 @@ def _exp(Z):
 OUTPUT_ACTIVATIONS = {
     "identity": _identity,
     "logistic": _logistic,
-    "softmax": _softmax,
+    "softmax": _kernels.softmax,
     "exp": _exp,
 }

@@ -12,9 +12,7 @@ value, and the row sums and the ``log`` in :func:`softmax_cross_entropy`.
 
 Loops are compiled on first use and cached on disk (in memory only where
 no cache directory is writable). Set the environment
-variable ``SKNN_NUMBA=0`` to use numpy even when numba is installed. The row
-reductions ``row_max`` / ``row_sum`` (numpy only) live here too, for the
-numpy softmax of both this module and ``_activations``.
+variable ``SKNN_NUMBA=0`` to use numpy even when numba is installed.
 """
 
 import math
@@ -23,13 +21,12 @@ import os
 import numpy as np
 
 __all__ = [
-    "row_max",
-    "row_sum",
     "adam_update",
     "sgd_update",
     "l2_penalty",
     "bias_relu",
     "relu_derivative",
+    "softmax",
     "softmax_cross_entropy",
 ]
 
@@ -76,25 +73,6 @@ def _plus_reassociable(total, x):
     # inlines this into the loops that call it and keeps the flag on this
     # one addition only.
     return total + x
-
-
-# Row reductions of the (n_samples, n_outputs) output layer. Outputs are
-# few (classes), and numpy reduces short rows slowly: Z.max(axis=1) takes
-# ~15 us on a (200, 10) batch, a loop over its 10 columns ~5 us, and the row
-# sum as a matrix-vector product 1.4 us instead of 5.
-def row_max(Z):
-    """Maximum of each row of a 2-D array."""
-    if Z.shape[1] > 16 or Z.shape[0] < 32:  # wide rows, or too few for the loop to pay
-        return Z.max(axis=1)
-    out = Z[:, 0].copy()
-    for j in range(1, Z.shape[1]):
-        np.maximum(out, Z[:, j], out=out)
-    return out
-
-
-def row_sum(Z):
-    """Sum of each row of a 2-D float array."""
-    return Z @ np.ones(Z.shape[1], Z.dtype)
 
 
 # Optimizer steps -------------------------------------------------------------
@@ -381,14 +359,97 @@ def relu_derivative(A, delta):
     (_relu_derivative_loop if ENABLED else _relu_derivative_numpy)(A, delta)
 
 
+# Softmax -----------------------------------------------------------------------
+# numpy's row reductions of the (n_samples, n_outputs) output layer. Outputs are
+# few (classes), and numpy reduces short rows slowly: Z.max(axis=1) takes
+# ~15 us on a (200, 10) batch, a loop over its 10 columns ~5 us, and the row
+# sum as a matrix-vector product 1.4 us instead of 5.
+def _row_max(Z):
+    """Maximum of each row of a 2-D array."""
+    if Z.shape[1] > 16 or Z.shape[0] < 32:  # wide rows, or too few for the loop to pay
+        return Z.max(axis=1)
+    out = Z[:, 0].copy()
+    for j in range(1, Z.shape[1]):
+        np.maximum(out, Z[:, j], out=out)
+    return out
+
+
+def _row_sum(Z):
+    """Sum of each row of a 2-D float array."""
+    return Z @ np.ones(Z.shape[1], Z.dtype)
+
+
+def _softmax_numpy(Z):
+    Z -= _row_max(Z)[:, None]
+    np.exp(Z, out=Z)
+    Z /= _row_sum(Z)[:, None]
+
+
+@_jit()
+def _top(Z, i):
+    top = Z[i, 0]
+    for j in range(1, Z.shape[1]):
+        top = max(top, Z[i, j])
+    return top
+
+
+@_jit()
+def _total(Z, i):
+    total = Z.dtype.type(0)
+    for j in range(Z.shape[1]):
+        total += Z[i, j]
+    return total
+
+
+@_jit()
+def _subtract_row_max(Z):
+    for i in range(Z.shape[0]):
+        top = _top(Z, i)
+        for j in range(Z.shape[1]):
+            Z[i, j] -= top
+
+
+@_jit()
+def _divide_by_row_sum(E):
+    for i in range(E.shape[0]):
+        norm = _total(E, i)
+        for j in range(E.shape[1]):
+            E[i, j] /= norm
+
+
+def _softmax_loop(Z):
+    # numpy's exp between two loops: it is vectorised, the C library's exp
+    # that a loop would call is not. numpy's broadcast passes over rows of a
+    # few classes are slow: a (4096, 10) chunk takes 60 us instead of 220.
+    _subtract_row_max(Z)
+    np.exp(Z, out=Z)
+    _divide_by_row_sum(Z)
+
+
+def softmax(Z):
+    """Softmax of each row of ``Z``, in place (``exp(z - max z)`` normalised).
+
+    A NaN or infinite entry makes its row NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.0, np.log(3.0)]])
+    >>> softmax(Z)
+    >>> Z.round(4)
+    array([[0.25, 0.75]])
+    """
+    (_softmax_loop if ENABLED else _softmax_numpy)(Z)
+
+
 # Softmax cross-entropy -------------------------------------------------------
 def _softmax_cross_entropy_numpy(Z, Y, loss):
-    Z -= row_max(Z)[:, None]
+    Z -= _row_max(Z)[:, None]
     np.einsum("ij,ij->i", Y, Z, out=loss)
     np.negative(loss, out=loss)
     np.exp(Z, out=Z)
-    norm = row_sum(Z)
-    loss += np.log(norm) * row_sum(Y)
+    norm = _row_sum(Z)
+    loss += np.log(norm) * _row_sum(Y)
     Z /= norm[:, None]
     Z -= Y
 
@@ -397,34 +458,29 @@ def _softmax_cross_entropy_numpy(Z, Y, loss):
 def _shift_logits(Z, Y, loss, y_sum):
     # Z -= row max; loss = -y . Z; y_sum = sum(y), per row
     for i in range(Z.shape[0]):
-        top = Z[i, 0]
-        for j in range(1, Z.shape[1]):
-            top = max(top, Z[i, j])
-        y_dot_z = total = Z.dtype.type(0)
+        top = _top(Z, i)
+        y_dot_z = Z.dtype.type(0)
         for j in range(Z.shape[1]):
             z = Z[i, j] - top
             Z[i, j] = z
             y_dot_z += Y[i, j] * z
-            total += Y[i, j]
         loss[i] = -y_dot_z
-        y_sum[i] = total
+        y_sum[i] = _total(Y, i)
 
 
 @_jit()
 def _normalise_exp(E, Y, loss, y_sum):
     # loss += log(sum(E)) * y_sum; E = E / sum(E) - Y, per row
     for i in range(E.shape[0]):
-        norm = E.dtype.type(0)
-        for j in range(E.shape[1]):
-            norm += E[i, j]
+        norm = _total(E, i)
         loss[i] += math.log(norm) * y_sum[i]
         for j in range(E.shape[1]):
             E[i, j] = E[i, j] / norm - Y[i, j]
 
 
 def _softmax_cross_entropy_loop(Z, Y, loss):
-    # numpy's exp between two loops: it is vectorised, the C library's exp
-    # that a loop calls is not (a (200, 10) batch: 9 us instead of 17).
+    # numpy's exp between two loops, as in softmax (a (200, 10) batch: 9 us
+    # instead of 17 with the C library's exp in one loop)
     y_sum = np.empty_like(loss)
     _shift_logits(Z, Y, loss, y_sum)
     np.exp(Z, out=Z)

@@ -133,6 +133,30 @@ def test_softmax_cross_entropy_loop_matches_numpy(monkeypatch, dtype):
 
 
 @numba_only
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n_classes", [1, 3, 10, 40])
+def test_softmax_loop_matches_numpy_and_nan_rows(monkeypatch, dtype, n_classes):
+    rng = np.random.default_rng(5)
+    Z = (rng.normal(size=(60, n_classes)) * 30).astype(dtype)
+    Z[0, 0], Z[1, -1] = np.nan, np.inf
+    if n_classes > 1:
+        Z[2, 0] = -np.inf  # probability 0
+    with np.errstate(invalid="ignore"):  # numpy's inf - inf
+        (_, ref), (_, got) = _both(monkeypatch, _kernels.softmax, Z)
+    tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(got[0], ref[0], **tol)
+    assert got[0].dtype == dtype
+    assert np.isnan(got[0][:2]).all()  # a NaN or +inf entry: the row is NaN, as numpy's
+    if n_classes > 1:
+        assert got[0][2, 0] == 0
+    clean = got[0][3:]
+    np.testing.assert_allclose(clean.sum(axis=1), 1.0, rtol=1e-5)
+    expected = np.exp(Z[3:].astype(float) - Z[3:].max(axis=1, keepdims=True))
+    np.testing.assert_allclose(clean, expected / expected.sum(axis=1, keepdims=True),
+                               rtol=1e-4, atol=1e-7 if dtype == np.float32 else 1e-15)
+
+
+@numba_only
 def test_softmax_cross_entropy_loop_makes_nan_rows_nan(monkeypatch):
     monkeypatch.setattr(_kernels, "ENABLED", True)
     Z = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 1.0], [0.0, 1.0, 2.0]])
