@@ -73,6 +73,9 @@ class Timings(dict):
     def scaled(self, factor):
         return Timings({name: t * factor for name, t in self.samples.items()})
 
+    def merged(self, other):
+        return Timings({**self.samples, **other.samples})
+
 
 def alternate(fns, reps):
     """Time each callable, calling them in turn ``reps`` times; see :class:`Timings`."""
@@ -83,6 +86,19 @@ def alternate(fns, reps):
             fn()
             times[name].append(time.perf_counter() - start)
     return Timings(times)
+
+
+def time_torch(times, fn, reps):
+    """Add PyTorch's median time to ``times``, timed on its own afterwards.
+
+    Not in the alternation: PyTorch's OpenMP workers keep spinning on both
+    cores for a while after each call and slowed whichever callable ran
+    next (sknn's predict_proba after torch's: 65 ms instead of 57), and
+    pausing after each call instead slows the next call's start.
+    """
+    if torch is None or fn is None:
+        return times
+    return times.merged(alternate({"torch": fn}, reps))
 
 
 def layer_units(n_features, hidden, n_outputs):
@@ -267,12 +283,10 @@ def bench_fit(name, X, y, params, reps, dtype, torch_lr):
     fns = with_numpy_only(
         {"sknn": fit("sknn", sknn.MLPClassifier), "sklearn": fit("sklearn", sk.MLPClassifier)}
     )
-    if torch is not None:
-        fns["torch"] = lambda: torch_fit(
-            X, y, params["hidden_layer_sizes"], params["solver"], params["batch_size"],
-            params["max_iter"], torch_lr,
-        )
-    times = alternate(fns, reps)
+    times = time_torch(alternate(fns, reps), lambda: torch_fit(
+        X, y, params["hidden_layer_sizes"], params["solver"], params["batch_size"],
+        params["max_iter"], torch_lr,
+    ), reps)
     units = layer_units(X.shape[1], params["hidden_layer_sizes"], len(np.unique(y)))
     flops = dense_flops(units, X.shape[0], 6) * params["max_iter"]
     peak = gemm_peak(units, params["batch_size"], dtype, training=True)
@@ -331,9 +345,8 @@ def bench_predict(models, X, reps):
     fns = with_numpy_only(
         {"sknn": repeat(lambda: model.predict(row)), "sklearn": repeat(lambda: ref.predict(row))}
     )
-    if tp is not None:
-        fns["torch"] = repeat(lambda: tp(row).argmax(axis=1))
-    times = alternate(fns, reps * 3).scaled(1 / inner)
+    torch_row = repeat(lambda: tp(row).argmax(axis=1)) if tp is not None else None
+    times = time_torch(alternate(fns, reps * 3), torch_row, reps * 3).scaled(1 / inner)
     note = f"mean of 200 calls, median of runs; {numpy_note(times)}"
     report("W2 predict, 1 row", X.dtype, times, note=note.rstrip("; "))
 
@@ -341,9 +354,7 @@ def bench_predict(models, X, reps):
         {"sknn": lambda: model.predict_proba(X), "sklearn": lambda: ref.predict_proba(X)}
     )
     fns["matmuls only"] = chunked_matmuls(X, model.coefs_)
-    if tp is not None:
-        fns["torch"] = lambda: tp(X)
-    times = alternate(fns, reps * 2)
+    times = time_torch(alternate(fns, reps * 2), tp and (lambda: tp(X)), reps * 2)
     peak = gemm_peak(units, 2048, X.dtype, training=False)
     assert np.allclose(model.predict_proba(X), ref.predict_proba(X), atol=1e-6)
     note = (f"{numpy_note(times)}; its matrix products alone "
