@@ -302,14 +302,34 @@ def _bias_relu_numpy(Z, b, check_finite):
 
 
 @_jit()
+def _relu_of_sum(z, bias, zero, inf):
+    # max(z + bias, 0), NaN staying NaN as in numpy, and whether z + bias is
+    # finite (free: the loops that call this are bound by memory)
+    z = z + bias
+    return (zero if z < zero else z), abs(z) < inf
+
+
+@_jit()
 def _bias_relu_loop(Z, b, check_finite):
+    # row-major Z, b along its columns
     zero, inf = Z.dtype.type(0), Z.dtype.type(np.inf)
     finite = True
     for i in range(Z.shape[0]):
         for j in range(Z.shape[1]):
-            z = Z[i, j] + b[j]
-            finite &= abs(z) < inf  # free here: the loop is bound by memory
-            Z[i, j] = zero if z < zero else z  # NaN stays NaN, as in numpy
+            Z[i, j], ok = _relu_of_sum(Z[i, j], b[j], zero, inf)
+            finite &= ok
+    return finite
+
+
+@_jit()
+def _bias_relu_rows_loop(ZT, b, check_finite):
+    # ZT the row-major transpose of a column-major Z, b along its rows
+    zero, inf = ZT.dtype.type(0), ZT.dtype.type(np.inf)
+    finite = True
+    for j in range(ZT.shape[0]):
+        for i in range(ZT.shape[1]):
+            ZT[j, i], ok = _relu_of_sum(ZT[j, i], b[j], zero, inf)
+            finite &= ok
     return finite
 
 
@@ -328,7 +348,11 @@ def bias_relu(Z, b, check_finite=False):
     >>> Z
     array([[1.5, 0. ]])
     """
-    return bool((_bias_relu_loop if ENABLED else _bias_relu_numpy)(Z, b, check_finite))
+    if not ENABLED:
+        return _bias_relu_numpy(Z, b, check_finite)
+    if Z.flags.f_contiguous and not Z.flags.c_contiguous:  # column-major: loop over Z.T
+        return bool(_bias_relu_rows_loop(Z.T, b, check_finite))
+    return bool(_bias_relu_loop(Z, b, check_finite))
 
 
 def _relu_derivative_numpy(A, delta):

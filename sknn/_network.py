@@ -342,7 +342,7 @@ def predict_output(
         chunk_rows = max(1, _CHUNK_VALUES // max(units + [X.shape[1]]))
     chunk_rows = max(1, min(chunk_rows, n))
     out = np.empty((n, units[-1]), dtype=dtype)
-    buffers = [np.empty((chunk_rows, u), dtype) for u in units[:-1]]
+    buffers = [np.empty(chunk_rows * u, dtype) for u in units[:-1]]
     hidden = ACTIVATIONS[activation]
     last = len(coefs) - 1
     for start in range(0, n, chunk_rows):
@@ -351,7 +351,7 @@ def predict_output(
         if A.dtype != dtype:
             A = A.astype(dtype)
         for i, (W, b) in enumerate(zip(coefs, intercepts)):
-            Z = out[start:stop] if i == last else buffers[i][: stop - start]
+            Z = out[start:stop] if i == last else _column_major(buffers[i], stop - start, W)
             _dot(A, W, Z)
             check = i < check_layers
             if i < last:
@@ -365,6 +365,17 @@ def predict_output(
         if out_activation is not None:
             OUTPUT_ACTIVATIONS[out_activation](A)
     return out
+
+
+def _column_major(buffer, rows, W):
+    """A ``(rows, W.shape[1])`` column-major view of the start of ``buffer``.
+
+    Hidden outputs of prediction are column-major: OpenBLAS writes ``A @ W``
+    into them faster (predict_proba on W1's 20k rows: 0.90 of its time with
+    row-major buffers; training's 200-row batches gain nothing).
+    """
+    units = W.shape[1]
+    return buffer[: rows * units].reshape((rows, units), order="F")
 
 
 def _dot(A, W, out):

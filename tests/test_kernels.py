@@ -92,14 +92,25 @@ def test_l2_penalty_loop_equals_numpy(monkeypatch, dtype):
 
 @numba_only
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype):
+@pytest.mark.parametrize("order", ["C", "F"])  # prediction's hidden buffers are "F"
+def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype, order):
     rng = np.random.default_rng(3)
     Z = rng.normal(size=(37, 11)).astype(dtype)
     Z[0, 0], Z[1, 1], Z[2, 2] = np.nan, np.inf, -np.inf
+    Z = np.asarray(Z, order=order)
     b = rng.normal(size=11).astype(dtype)
-    (_, ref), (_, got) = _both(monkeypatch, lambda Z: _kernels.bias_relu(Z, b), Z)
+    (finite_np, ref), (finite_nb, got) = _both(
+        monkeypatch, lambda Z: _kernels.bias_relu(Z, b, check_finite=True), Z
+    )
     np.testing.assert_array_equal(ref[0], got[0])
+    np.testing.assert_array_equal(got[0], np.maximum(Z + b, 0))
     assert np.isnan(got[0][0, 0]) and got[0][1, 1] == np.inf and got[0][2, 2] == 0
+    assert finite_np is False and finite_nb is False
+    clean = Z[3:].copy(order=order)
+    (finite_np, _), (finite_nb, _) = _both(
+        monkeypatch, lambda Z: _kernels.bias_relu(Z, b, check_finite=True), clean
+    )
+    assert finite_np is True and finite_nb is True
 
     A = np.maximum(Z, 0)
     delta = rng.normal(size=Z.shape).astype(dtype)
