@@ -364,14 +364,22 @@ def bench_predict(models, X, reps):
 
 
 def chunked_matmuls(X, coefs, rows=4096):
-    """Just the matrix products of sknn's chunked forward pass (the floor)."""
-    buffers = [np.empty((rows, W.shape[1]), X.dtype) for W in coefs]
+    """Just the matrix products of sknn's chunked forward pass (the floor).
+
+    Into the same buffers as sknn: column-major for hidden layers,
+    row-major for the output.
+    """
+    orders = ["F"] * (len(coefs) - 1) + ["C"]
+    buffers = [np.empty((rows, W.shape[1]), X.dtype, order=o) for W, o in zip(coefs, orders)]
 
     def run():
         for start in range(0, X.shape[0], rows):
             A = X[start : start + rows]
             for W, Z in zip(coefs, buffers):
-                A = np.matmul(A, W, out=Z[: A.shape[0]])
+                out = Z[: A.shape[0]]
+                if not (out.flags.c_contiguous or out.flags.f_contiguous):  # last chunk
+                    out = np.empty(out.shape, X.dtype, order="F")
+                A = np.matmul(A, W, out=out)
 
     return run
 
