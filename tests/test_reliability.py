@@ -476,6 +476,10 @@ def test_label_errors_say_what_is_wrong(y, message):
         MLPClassifier(**TINY).fit(X, y)
 
 
+with warnings.catch_warnings():  # numpy's PendingDeprecationWarning for np.matrix
+    warnings.simplefilter("ignore", PendingDeprecationWarning)
+    A_MATRIX = np.matrix(np.eye(4))
+
 ODD_INPUTS = [
     ([[1.0, 2.0], [3.0], [4.0, 5.0], [6.0, 7.0]], ValueError, r"inhomogeneous shape"),
     (np.zeros((4, 2, 2)), ValueError, r"dim 3"),
@@ -483,7 +487,7 @@ ODD_INPUTS = [
     (3.0, ValueError, r"Expected 2D array, got scalar"),
     (None, ValueError, r"Expected 2D array"),
     ("abcd", ValueError, r"could not convert string"),
-    (np.matrix(np.eye(4)), TypeError, r"np.matrix is not supported"),
+    (A_MATRIX, TypeError, r"np.matrix is not supported"),
     (np.zeros(4, dtype=[("a", float), ("b", float)]), TypeError, r"Cannot cast"),
     ((row for row in np.eye(4)), TypeError, r"not 'generator'"),
     (
