@@ -371,8 +371,8 @@ def _column_major(buffer, rows, W):
     """A ``(rows, W.shape[1])`` column-major view of the start of ``buffer``.
 
     Hidden outputs of prediction are column-major: OpenBLAS writes ``A @ W``
-    into them faster (predict_proba on W1's 20k rows: 0.90 of its time with
-    row-major buffers; training's 200-row batches gain nothing).
+    into them faster (predict_proba on W1's 20k rows takes 0.90 of the time
+    it takes with row-major buffers; training's 200-row batches gain nothing).
     """
     units = W.shape[1]
     return buffer[: rows * units].reshape((rows, units), order="F")
