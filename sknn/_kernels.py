@@ -311,25 +311,14 @@ def _relu_of_sum(z, bias, zero, inf):
 
 
 @_jit()
-def _bias_relu_loop(Z, b, check_finite):
-    # row-major Z, b along its columns
+def _bias_relu_loop(Z, b, bias_on_rows):
+    # Z row-major; b along its columns, or along its rows when Z is the
+    # transpose of a column-major array (the branch is hoisted out of the loop)
     zero, inf = Z.dtype.type(0), Z.dtype.type(np.inf)
     finite = True
     for i in range(Z.shape[0]):
         for j in range(Z.shape[1]):
-            Z[i, j], ok = _relu_of_sum(Z[i, j], b[j], zero, inf)
-            finite &= ok
-    return finite
-
-
-@_jit()
-def _bias_relu_rows_loop(ZT, b, check_finite):
-    # ZT the row-major transpose of a column-major Z, b along its rows
-    zero, inf = ZT.dtype.type(0), ZT.dtype.type(np.inf)
-    finite = True
-    for j in range(ZT.shape[0]):
-        for i in range(ZT.shape[1]):
-            ZT[j, i], ok = _relu_of_sum(ZT[j, i], b[j], zero, inf)
+            Z[i, j], ok = _relu_of_sum(Z[i, j], b[i] if bias_on_rows else b[j], zero, inf)
             finite &= ok
     return finite
 
@@ -352,8 +341,8 @@ def bias_relu(Z, b, check_finite=False):
     if not ENABLED:
         return _bias_relu_numpy(Z, b, check_finite)
     if Z.flags.f_contiguous and not Z.flags.c_contiguous:  # column-major: loop over Z.T
-        return bool(_bias_relu_rows_loop(Z.T, b, check_finite))
-    return bool(_bias_relu_loop(Z, b, check_finite))
+        return bool(_bias_relu_loop(Z.T, b, True))
+    return bool(_bias_relu_loop(Z, b, False))
 
 
 def _relu_derivative_numpy(A, delta):
