@@ -24,7 +24,8 @@ __all__ = ["Network", "NonFinitePreactivation", "n_parameters", "predict_output"
 # Rows per prediction chunk are chosen so that one layer's buffer holds about
 # this many values (8 MB in float64): big enough for efficient matrix
 # products, small enough to bound memory on any input size. predict_proba on
-# 20k x 256 rows, hidden (256, 128): 4096-row chunks 55 ms, 8192-row 65 ms.
+# 20k x 256 rows, hidden (256, 128), paired against 4096-row chunks: 512 rows
+# 1.11-1.14 of the time, 2048 rows 1.03, 8192 rows 1.02.
 _CHUNK_VALUES = 1 << 20
 
 

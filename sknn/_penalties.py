@@ -68,8 +68,6 @@ def penalize(penalty, w, grad, scale, l1_ratio=0.15, tmp=None, l2=True):
     Examples
     --------
     >>> import numpy as np
-
-from ._kernels import l2_penalty
     >>> w = np.array([1.0, -2.0]); g = np.zeros(2)
     >>> penalize("elasticnet", w, g, scale=0.5, l1_ratio=0.5)
     2.0
