@@ -1,24 +1,22 @@
-"""scikit-learn glue shared by both estimators: validation and fit loops.
+"""scikit-learn glue shared by both estimators: parameters, validation, the
+network's assembly and prediction. The fit loops are in ``_fit``.
 
-A fit works on its own copies (a fresh :class:`~sknn._network.Network`, a copy
-of the optimizer state and of the learning curves) and commits them to the
-estimator only at the end, so an exception part-way leaves a previously fitted
-model exactly as it was.
+Subclasses provide the hooks declared abstract on :class:`BaseMLP`: how
+targets become the output matrix (``_validate_input``), which loss they train
+(``_loss_name``) and how outputs are scored for early stopping
+(``_score_from_output``).
 """
 
-import contextlib
-import copy
 import functools
-import threading
-import warnings
+import operator
+import weakref
+from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
-import scipy.optimize
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import train_test_split
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -26,18 +24,27 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
-from threadpoolctl import ThreadpoolController
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ._activations import ACTIVATIONS
-from ._callbacks import NO_HOOKS, CallbackSupportMixin, fit_hooks
-from ._initializers import INITIALIZERS, initialize_layer
-from ._network import Network, NonFinitePreactivation, predict_output
+from ._callbacks import CallbackSupportMixin, fit_hooks
+from ._fit import Trainer, TrainingRecord
+from ._initializers import INITIALIZERS, resolve_initializer
+from ._losses import LOSSES
+from ._network import Network, NonFinitePreactivation, dense_stack, describe
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
+from ._schedules import SCHEDULES
 
-_STOCHASTIC_SOLVERS = set(OPTIMIZERS)
 _FLOATS = (np.float64, np.float32)
+
+# Each fitted estimator's inference network, with the key and arrays it was
+# built from; weak, so an estimator's attributes and its pickles stay as they are.
+_INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
 
 
 def _check_has_features(X, est):
@@ -71,21 +78,34 @@ def _overflow_checked(fit):
     return wrapper
 
 
-class BaseMLP(CallbackSupportMixin, BaseEstimator):
-    """Base class of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`.
+class _Targets(NamedTuple):
+    """What a fit learned about its targets: the labels or values (to
+    stratify and score the validation split), the classes (None for
+    regression), and whether the task is multilabel."""
 
-    Subclasses define how targets become the output matrix ``Y``
-    (``_encode_targets``), which output activation they use, how outputs
-    become predictions and how the early-stopping score is computed.
-    """
+    y: np.ndarray
+    classes: np.ndarray = None
+    multilabel: bool = False
+
+    @property
+    def stratify(self):
+        """Labels to stratify the early-stopping split by, or None."""
+        return None if self.classes is None or self.multilabel else self.y
+
+    def subset(self, rows):
+        return self._replace(y=self.y[rows])
+
+
+class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
+    """Base class of :class:`~sknn.MLPClassifier` and :class:`~sknn.MLPRegressor`."""
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs"} | _STOCHASTIC_SOLVERS)],
+        "solver": [StrOptions({"lbfgs"} | set(OPTIMIZERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate": [StrOptions(set(SCHEDULES))],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -111,6 +131,24 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
+
+    # ----------------------------------------------------------------- hooks
+    @abstractmethod
+    def _validate_input(self, X, y, incremental, reset, classes=None):
+        """Validated ``(X, Y, targets)``: ``Y`` the output matrix in X's
+        dtype, ``targets`` a :class:`_Targets`."""
+
+    @abstractmethod
+    def _loss_name(self, targets):
+        """The key of ``LOSSES`` to train with."""
+
+    @abstractmethod
+    def _score_from_output(self, P, targets, sample_weight):
+        """Early stopping's score of output activations ``P``."""
+
+    def _apply_class_weight(self, sample_weight, targets, X, incremental):
+        """Sample weights with class weights multiplied in (none by default)."""
+        return sample_weight
 
     # ------------------------------------------------------------ validation
     def _hidden_layer_sizes(self):
@@ -158,6 +196,27 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         return sample_weight
 
     # ------------------------------------------------------------------ fit
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to data matrix X and target(s) y.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            The input data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            The target values (class labels in classification, real numbers
+            in regression; a binary indicator matrix for multilabel).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        self : object
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
     @_overflow_checked
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
         raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
@@ -165,32 +224,44 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         dropout = self._dropout_rates(len(hidden))
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        first_pass = not hasattr(self, "coefs_") or (
-            not self.warm_start and not incremental
-        )
+        first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         _check_has_features(X, self)
-        X, Y, targets = self._validate_input(
-            X, y, incremental, reset=first_pass, classes=classes
-        )
-        if sp.issparse(X):
-            X = X.tocsr()
-        else:
-            X = np.ascontiguousarray(X)
+        X, Y, targets = self._validate_input(X, y, incremental, reset=first_pass, classes=classes)
+        X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._apply_class_weight(sample_weight, targets, X, incremental)
 
-        layer_units = [X.shape[1], *hidden, Y.shape[1]]
         rng = check_random_state(self.random_state)
-        state = _FitState(self, first_pass, incremental, layer_units, X.dtype, rng, targets)
-        state.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
-
-        if self.solver == "lbfgs":
-            state.fit_lbfgs(X, Y, sample_weight)
+        layers = dense_stack([X.shape[1], *hidden, Y.shape[1]], self.activation, dropout)
+        net = Network(layers, LOSSES[self._loss_name(targets)], X.dtype)
+        if first_pass:
+            net.initialize(resolve_initializer(self.init, self.activation), rng)
+            record = TrainingRecord(self.early_stopping)
         else:
-            state.fit_stochastic(X, Y, sample_weight, targets, dropout)
-        state.commit(targets)
-        state.hooks.finish()
+            self._check_warm_start_shapes(net)
+            net.load(vars(self))
+            record = TrainingRecord.resume(self)
+        trainer = Trainer(self, net, record, rng, incremental)
+        trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
+        trainer.fit(X, Y, sample_weight, targets)
+        trainer.commit(targets)
+        trainer.hooks.finish()
         return self
+
+    def _check_warm_start_shapes(self, net):
+        shapes = [W.shape for W in self.coefs_]
+        new = [W.shape for W in net.fitted_attributes()["coefs_"]]
+        if shapes[-1][1] != new[-1][1]:
+            raise ValueError(
+                f"y has {new[-1][1]} output(s) (columns) but the model was fitted "
+                f"with {shapes[-1][1]}; pass y of the same shape, or fit from "
+                "scratch (warm_start=False) to change the outputs."
+            )
+        if shapes != new:
+            raise ValueError(
+                f"The network's shape changed since the last fit (weights {shapes}, "
+                f"now {new}); set warm_start=False or keep hidden_layer_sizes."
+            )
 
     # --------------------------------------------------------------- predict
     def _validate_X_predict(self, X):
@@ -198,7 +269,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
         Plain float arrays of the right shape skip scikit-learn's validation
         and leave the NaN / infinity check to the forward pass, which sees
-        them in the first layer for free (``predict_output(check_layers=1)``)
+        them in the first layer for free (``Network.predict(check_layers=1)``)
         and then calls :meth:`_validate_X_full` for scikit-learn's error.
         """
         if (
@@ -218,6 +289,33 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
             self, X, accept_sparse=["csr", "csc"], dtype=_FLOATS, reset=False
         )
 
+    def _inference_network(self, dtype):
+        """The fitted network, predicting in ``dtype`` (or wider) with the
+        fitted arrays themselves, so changes made to them in place are seen.
+
+        Kept between calls while the estimator's hyperparameters and fitted
+        arrays stay the same objects (building it would be a noticeable part
+        of predicting one row); not when the arrays need a cast.
+        """
+        arrays = (*self.coefs_, *self.intercepts_)
+        dtype = np.result_type(dtype, arrays[0].dtype)
+        key = (self.activation, self.out_activation_, dtype)
+        cached = _INFERENCE_NETWORKS.get(self)
+        if (
+            cached is not None
+            and cached[0] == key
+            and len(cached[1]) == len(arrays)
+            and all(map(operator.is_, cached[1], arrays))
+        ):
+            return cached[2]
+        coefs = self.coefs_
+        units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
+        layers = dense_stack(units, self.activation)
+        net = Network.from_fitted(layers, self.out_activation_, vars(self), dtype)
+        if all(a.dtype == dtype for a in arrays):
+            _INFERENCE_NETWORKS[self] = (key, arrays, net)
+        return net
+
     def _forward(self, X, check_input=True, raw=False):
         """Output activations (the last layer's raw output if ``raw``)."""
         unchecked = False
@@ -226,13 +324,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
                 if not hasattr(self, "coefs_"):
                     check_is_fitted(self)
                 X, unchecked = self._validate_X_predict(X)
-            out_activation = None if raw else self.out_activation_
-            args = (self.coefs_, self.intercepts_, self.activation, out_activation)
+            net = self._inference_network(X.dtype)
             try:
-                out = predict_output(X, *args, check_layers=int(unchecked))
+                out = net.predict(X, check_layers=int(unchecked), raw=raw)
             except NonFinitePreactivation:
                 X = self._validate_X_full(X)  # raises scikit-learn's error for NaN / inf
-                out = predict_output(X, *args)  # finite X whose product overflowed
+                out = net.predict(X, raw=raw)  # finite X whose product overflowed
         if not np.isfinite(out).all():
             bad = int((~np.isfinite(out)).any(axis=1).sum())
             raise ValueError(
@@ -244,7 +341,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
 
     # ----------------------------------------------------------------- tools
     def _check_solver(self):
-        if self.solver not in _STOCHASTIC_SOLVERS:
+        if self.solver not in OPTIMIZERS:
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
@@ -263,18 +360,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         check_is_fitted(self)
         units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
         n_hidden = len(units) - 2
-        rates = self._dropout_rates(n_hidden) if self.solver != "lbfgs" else (0.0,) * n_hidden
+        rates = self._dropout_rates(n_hidden) if self.solver != "lbfgs" else ()
+        layers = describe(dense_stack(units, self.activation, rates))
         rows = [("Layer", "Units", "Activation", "Dropout", "Params")]
         rows.append(("input", str(units[0]), "", "", "0"))
-        for i in range(1, len(units)):
-            hidden_layer = i < len(units) - 1
+        for i, layer in enumerate(layers, start=1):
+            hidden = i <= n_hidden
             rows.append(
                 (
-                    f"hidden {i}" if hidden_layer else "output",
-                    str(units[i]),
-                    self.activation if hidden_layer else self.out_activation_,
-                    f"{rates[i - 1]:g}" if hidden_layer else "",
-                    f"{units[i - 1] * units[i] + units[i]:,}",
+                    f"hidden {i}" if hidden else "output",
+                    str(layer["units"]),
+                    layer["activation"] if hidden else self.out_activation_,
+                    f"{layer['dropout']:g}" if hidden else "",
+                    f"{layer['params']:,}",
                 )
             )
         widths = [max(len(r[j]) for r in rows) for j in range(5)]
@@ -290,470 +388,3 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-class _SolverBlasThreads:
-    """Serial BLAS for scipy's L-BFGS-B, all threads for the objective.
-
-    L-BFGS-B updates its vectors of ``n_params`` values with BLAS level-1
-    calls, which OpenBLAS threads above 10k values; waking the worker for each
-    costs more than the call (50 iterations on 25k parameters: 0.36 s
-    threaded, 0.04 s serial). So BLAS runs serially around the solver and gets
-    its threads back for the objective's matrix products (~30 us per switch).
-    Only for large parameter vectors, and only on the main thread: the BLAS
-    thread count is process-wide, and fits running concurrently in threads
-    would otherwise restore each other's limits.
-    """
-
-    def __init__(self, n_params):
-        self._blas, self._limit = None, None
-        if n_params >= 10_000 and threading.current_thread() is threading.main_thread():
-            self._blas = ThreadpoolController().select(user_api="blas")
-            self._threads = max([lib.num_threads for lib in self._blas.lib_controllers], default=1)
-
-    def serial(self):
-        if self._blas is not None:
-            self._limit = self._blas.limit(limits=1)
-
-    def restore(self):
-        if self._limit is not None:
-            self._limit.restore_original_limits()
-            self._limit = None
-
-    def parallel(self):
-        if self._blas is None:
-            return contextlib.nullcontext()
-        return self._blas.limit(limits=self._threads)
-
-
-class _FitState:
-    """Everything one call to ``fit``/``partial_fit`` changes, until commit."""
-
-    hooks = NO_HOOKS  # sklearn callbacks, see _callbacks.fit_hooks
-
-    def __init__(self, est, first_pass, incremental, layer_units, dtype, rng, targets):
-        self.est = est
-        self.incremental = incremental
-        self.rng = rng
-        out_activation = est._out_activation(targets)
-        net = Network(layer_units, est.activation, out_activation, dtype)
-        if first_pass:
-            for W, b in zip(net.coefs, net.intercepts):
-                W[...], b[...] = initialize_layer(
-                    est.init, W.shape[0], W.shape[1], rng, dtype, est.activation
-                )
-            self.t_, self.loss_curve_ = 0, []
-            self.validation_scores_ = [] if est.early_stopping else None
-            self.validation_loss_curve_ = [] if est.early_stopping else None
-            self.best_validation_score_ = -np.inf if est.early_stopping else None
-            self.best_loss_ = None if est.early_stopping else np.inf
-            self._no_improvement_count = 0
-            self.optimizer = None
-        else:
-            shapes = [W.shape for W in est.coefs_]
-            if shapes[-1][1] != net.layer_units[-1]:
-                raise ValueError(
-                    f"y has {net.layer_units[-1]} output(s) (columns) but the model "
-                    f"was fitted with {shapes[-1][1]}; pass y of the same shape, or "
-                    "fit from scratch (warm_start=False) to change the outputs."
-                )
-            if shapes != [W.shape for W in net.coefs]:
-                raise ValueError(
-                    "The network's shape changed since the last fit (weights "
-                    f"{shapes}, now {[W.shape for W in net.coefs]}); set "
-                    "warm_start=False or keep hidden_layer_sizes."
-                )
-            net.set_parameters(est.coefs_, est.intercepts_)
-            self.t_ = est.t_
-            self.loss_curve_ = list(getattr(est, "loss_curve_", []))
-            for name in (
-                "validation_scores_",
-                "validation_loss_curve_",
-            ):
-                value = getattr(est, name, None)
-                setattr(self, name, None if value is None else list(value))
-            if est.early_stopping and self.validation_scores_ is None:
-                self.validation_scores_, self.validation_loss_curve_ = [], []
-            self.best_validation_score_ = getattr(est, "best_validation_score_", None)
-            self.best_loss_ = getattr(est, "best_loss_", np.inf)
-            if est.early_stopping and self.best_validation_score_ is None:
-                self.best_validation_score_ = -np.inf
-            if not est.early_stopping and self.best_loss_ is None:
-                self.best_loss_ = np.inf
-            self._no_improvement_count = getattr(est, "_no_improvement_count", 0)
-            optimizer = getattr(est, "_optimizer", None)
-            self.optimizer = copy.deepcopy(optimizer) if incremental else None
-        self.net = net
-        self.n_iter_ = 0
-        self.loss_ = None
-
-    # ----------------------------------------------------------- stochastic
-    def _make_optimizer(self):
-        est = self.est
-        return OPTIMIZERS[est.solver](
-            self.net.params.size,
-            self.net.dtype,
-            learning_rate_init=est.learning_rate_init,
-            learning_rate=est.learning_rate,
-            momentum=est.momentum,
-            nesterovs_momentum=est.nesterovs_momentum,
-            power_t=est.power_t,
-            beta_1=est.beta_1,
-            beta_2=est.beta_2,
-            epsilon=est.epsilon,
-        )
-
-    def _split(self, n, targets):
-        """Indices of the training and validation rows."""
-        est = self.est
-        idx = np.arange(n)
-        if not est.early_stopping:
-            return idx, None
-        too_small = (
-            "The validation set is too small. Increase 'validation_fraction' "
-            "or the size of your dataset."
-        )
-        if np.ceil(est.validation_fraction * n) < 2:
-            raise ValueError(too_small)
-        try:
-            return train_test_split(
-                idx,
-                random_state=self.rng,
-                test_size=est.validation_fraction,
-                stratify=est._stratify_labels(targets),
-            )
-        except ValueError as exc:  # a class too rare to stratify
-            raise ValueError(f"{too_small} (stratified split: {exc})") from exc
-
-    def fit_stochastic(self, X, Y, sample_weight, targets, dropout):
-        est, net = self.est, self.net
-        if self.optimizer is None:
-            self.optimizer = self._make_optimizer()
-        train_idx, val_idx = self._split(X.shape[0], targets)
-        validation = None
-        if val_idx is not None:
-            validation = _ValidationSet(X, Y, targets, sample_weight, val_idx, est)
-        n = train_idx.shape[0]
-        if est.batch_size == "auto":
-            batch_size = min(200, n)
-        else:
-            if est.batch_size > n:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(est.batch_size, 1, n))
-        dropout_rng = None
-        if any(dropout):
-            dropout_rng = np.random.default_rng(self.rng.randint(np.iinfo(np.int32).max))
-        batches = _Batches(X, Y, sample_weight, train_idx, batch_size, est.shuffle)
-        loss_kwargs = dict(
-            alpha=est.alpha,
-            penalty=est.penalty,
-            l1_ratio=est.l1_ratio,
-            dropout=dropout,
-            rng=dropout_rng,
-        )
-        best_params = net.params.copy() if validation is not None else None
-        # Fallbacks on divergence: the weights this fit started from, and the
-        # starts of the current and of the previous epoch (swapped, not copied).
-        start = net.params.copy()
-        epoch_start, previous = net.params.copy(), net.params.copy()
-        try:
-            for _ in range(est.max_iter):
-                self.hooks.task_begin()
-                previous, epoch_start = epoch_start, previous
-                epoch_start[...] = net.params
-                accumulated = 0.0
-                for Xb, Yb, swb in batches.epoch(self.rng):
-                    loss = net.train_step(self.optimizer, Xb, Yb, swb, **loss_kwargs)
-                    accumulated += loss * Xb.shape[0]
-                self.n_iter_ += 1
-                self.loss_ = accumulated / n
-                if not (np.isfinite(self.loss_) and np.isfinite(net.params.sum())):
-                    self._restore_usable(X, (epoch_start, previous, start))
-                    warnings.warn(
-                        f"Training diverged at epoch {self.n_iter_} (non-finite loss "
-                        "or weights); stopped and kept the last finite weights. "
-                        "Lower learning_rate_init or scale the data.",
-                        ConvergenceWarning,
-                    )
-                    self.loss_ = self.loss_curve_[-1] if self.loss_curve_ else np.nan
-                    break
-                self.t_ += n
-                self.loss_curve_.append(self.loss_)
-                if est.verbose:
-                    print("Iteration %d, loss = %.8f" % (self.n_iter_, self.loss_))
-                if validation is not None:
-                    if self._track_validation(validation):
-                        best_params[...] = net.params
-                else:
-                    self._track_training_loss()
-                self.optimizer.iteration_ends(self.t_)
-                if self.hooks.epoch_end(self):
-                    break
-                if self._no_improvement_count > est.n_iter_no_change:
-                    if self.optimizer.trigger_stopping(self._stall_message(), est.verbose):
-                        break
-                    self._no_improvement_count = 0
-                if self.incremental:
-                    break
-                if self.n_iter_ == est.max_iter:
-                    warnings.warn(
-                        "Stochastic Optimizer: Maximum iterations (%d) reached and "
-                        "the optimization hasn't converged yet." % est.max_iter,
-                        ConvergenceWarning,
-                    )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-        if validation is not None:
-            net.params[...] = best_params
-        elif not self._restored and not self._outputs_finite(X):
-            # The last epoch's loss was finite but its updates blew up.
-            self._restore_usable(X, (epoch_start, previous, start))
-            warnings.warn(
-                "Training diverged in the last epoch: the final weights overflow "
-                "on the training data; kept the last weights with finite outputs. "
-                "Lower learning_rate_init or momentum, or scale the data.",
-                ConvergenceWarning,
-            )
-
-    _restored = False
-
-    def _outputs_finite(self, X):
-        """Whether the network computes finite values on ``X``, output and
-        hidden layers alike.
-
-        Decided without a forward pass when a bound holds: every hidden
-        activation has ``|f(z)| <= 1.06 |z| + 2``, so each layer's outputs are
-        at most ``1.06 * (bound * max column sum of |W| + max |b|) + 2``.
-        """
-        net = self.net
-        bound = float(max(X.max(), -X.min()))
-        for W, b in zip(net.coefs, net.intercepts):
-            bound = 1.06 * (bound * float(np.abs(W).sum(axis=0).max()) + float(np.abs(b).max())) + 2
-        if bound < np.finfo(net.dtype).max / 16:
-            return True
-        return self._no_overflow_on(X)
-
-    def _no_overflow_on(self, X):
-        """Whether no layer's pre-activation on ``X`` is NaN or infinite
-        (a ReLU of -inf or a tanh would hide the overflow from the output)."""
-        net = self.net
-        try:
-            predict_output(X, net.coefs, net.intercepts, self.est.activation, None,
-                           check_layers=len(net.coefs))
-        except NonFinitePreactivation:
-            return False
-        return True
-
-    def _restore_usable(self, X, candidates):
-        """Put back the first candidate weights that compute finite values on ``X``.
-
-        Finite weights are not enough: after a blow-up they can be so large
-        that the network overflows on the training data itself. The last
-        candidate (the weights the fit started from) is the final fallback.
-        """
-        self._restored = True
-        for params in candidates:
-            self.net.params[...] = params
-            if self._no_overflow_on(X):
-                return
-
-    def _stall_message(self):
-        what = "Validation score" if self.est.early_stopping else "Training loss"
-        return "%s did not improve more than tol=%f for %d consecutive epochs." % (
-            what,
-            self.est.tol,
-            self.est.n_iter_no_change,
-        )
-
-    def _track_validation(self, validation):
-        """Score the validation set; True when it is the best so far."""
-        score, loss = validation.evaluate(self.net)
-        self.validation_scores_.append(score)
-        self.validation_loss_curve_.append(loss)
-        if self.est.verbose:
-            print("Validation score: %f" % score)
-        if score < self.best_validation_score_ + self.est.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if score > self.best_validation_score_:
-            self.best_validation_score_ = score
-            return True
-        return False
-
-    def _track_training_loss(self):
-        loss = self.loss_curve_[-1]
-        if loss > self.best_loss_ - self.est.tol:
-            self._no_improvement_count += 1
-        else:
-            self._no_improvement_count = 0
-        if loss < self.best_loss_:
-            self.best_loss_ = loss
-
-    # ---------------------------------------------------------------- lbfgs
-    def fit_lbfgs(self, X, Y, sample_weight):
-        est, net = self.est, self.net
-        kwargs = dict(alpha=est.alpha, penalty=est.penalty, l1_ratio=est.l1_ratio)
-
-        blas = _SolverBlasThreads(net.params.size)
-
-        def objective(flat):
-            with blas.parallel():
-                net.params[...] = flat
-                loss = net.loss_grad(X, Y, sample_weight, **kwargs)
-            return loss, net.grad.astype(np.float64)
-
-        accepted = {"x": net.params.astype(np.float64), "fun": None}
-
-        def callback(intermediate_result):
-            accepted["x"] = intermediate_result.x.copy()
-            accepted["fun"] = float(intermediate_result.fun)
-            self.loss_curve_.append(accepted["fun"])
-            if est.verbose:
-                print("Iteration %d, loss = %.8f" % (len(self.loss_curve_), accepted["fun"]))
-            if self.hooks.lbfgs_iteration(self, intermediate_result.x):
-                raise StopIteration  # a callback asked to stop
-
-        self.hooks.task_begin()
-        blas.serial()
-        try:
-            result = scipy.optimize.minimize(
-                objective,
-                accepted["x"],
-                method="L-BFGS-B",
-                jac=True,
-                callback=callback,
-                options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
-            )
-        except KeyboardInterrupt:
-            warnings.warn("Training interrupted by user.")
-            net.params[...] = accepted["x"]
-            self.n_iter_ = len(self.loss_curve_)
-            self.loss_ = accepted["fun"]
-            if self.loss_ is None:
-                self.loss_ = objective(accepted["x"])[0]
-            return
-        finally:
-            blas.restore()
-        self.n_iter_ = min(result.nit, est.max_iter)
-        if result.status != 0 and not self.hooks.stopped:
-            msg = (
-                f"lbfgs failed to converge after {self.n_iter_} iteration(s) "
-                f"(status={result.status}):\n{result.message}\n"
-            )
-            if self.n_iter_ == est.max_iter:
-                msg += (
-                    "\nIncrease the number of iterations to improve the "
-                    f"convergence (max_iter={est.max_iter})."
-                )
-            msg += (
-                "\nYou might also want to scale the data as shown in:\n"
-                "    https://scikit-learn.org/stable/modules/preprocessing.html"
-            )
-            # fit_lbfgs < _fit < _overflow_checked's wrapper < fit
-            warnings.warn(msg, ConvergenceWarning, stacklevel=4)
-        x, fun = result.x, float(result.fun)
-        if not (np.isfinite(fun) and np.all(np.isfinite(x))):
-            x, fun = accepted["x"], accepted["fun"]
-            warnings.warn(
-                "L-BFGS diverged (non-finite loss or weights); kept the last finite "
-                "iterate. Scale the data or increase alpha.",
-                ConvergenceWarning,
-            )
-        net.params[...] = x
-        self.loss_ = fun if fun is not None else objective(x)[0]
-        self.best_loss_ = min(self.loss_curve_, default=self.loss_)
-
-    # --------------------------------------------------------------- commit
-    def commit(self, targets):
-        """Write the new state onto the estimator."""
-        est, net = self.est, self.net
-        est._set_targets(targets)
-        est.coefs_ = net.coefs
-        est.intercepts_ = net.intercepts
-        est.n_layers_ = net.n_layers
-        est.n_outputs_ = net.layer_units[-1]
-        est.out_activation_ = net.out_activation
-        est.n_params_ = int(net.params.size)
-        est.n_iter_ = self.n_iter_
-        est.t_ = self.t_
-        est.loss_ = self.loss_
-        est.loss_curve_ = self.loss_curve_
-        est.best_loss_ = self.best_loss_
-        est.validation_scores_ = self.validation_scores_
-        est.validation_loss_curve_ = self.validation_loss_curve_
-        est.best_validation_score_ = self.best_validation_score_
-        est._no_improvement_count = self._no_improvement_count
-        est._optimizer = self.optimizer
-
-
-class _Batches:
-    """Mini-batches of the training rows, gathered into reused buffers."""
-
-    def __init__(self, X, Y, sample_weight, rows, batch_size, shuffle):
-        self.X, self.Y, self.sw = X, Y, sample_weight
-        self.rows = rows.copy()
-        self.batch_size, self.shuffle = batch_size, shuffle
-        # Without shuffling and without a split, batches are contiguous views.
-        self.contiguous = not shuffle and rows.shape[0] == X.shape[0]
-        if not self.contiguous and not sp.issparse(X):
-            self.Xbuf = np.empty((batch_size, X.shape[1]), X.dtype)
-        self.Ybuf = np.empty((batch_size, Y.shape[1]), Y.dtype)
-        if sample_weight is not None:
-            self.swbuf = np.empty(batch_size, sample_weight.dtype)
-
-    def epoch(self, rng):
-        # np.take(mode="clip"): the rows are valid indices, and the default
-        # mode="raise" copies through a temporary buffer when given `out`
-        # (a W1 batch: 48 us instead of 25).
-        n, bs = self.rows.shape[0], self.batch_size
-        if self.shuffle:
-            rng.shuffle(self.rows)
-        for start in range(0, n, bs):
-            stop = min(start + bs, n)
-            if self.contiguous:
-                sw = None if self.sw is None else self.sw[start:stop]
-                yield self.X[start:stop], self.Y[start:stop], sw
-                continue
-            idx = self.rows[start:stop]
-            b = stop - start
-            if sp.issparse(self.X):
-                Xb = self.X[idx]
-            else:
-                Xb = np.take(self.X, idx, axis=0, out=self.Xbuf[:b], mode="clip")
-            Yb = np.take(self.Y, idx, axis=0, out=self.Ybuf[:b], mode="clip")
-            sw = None if self.sw is None else np.take(self.sw, idx, out=self.swbuf[:b], mode="clip")
-            yield Xb, Yb, sw
-
-
-class _ValidationSet:
-    """The held-out rows of early stopping, scored without dropout."""
-
-    def __init__(self, X, Y, targets, sample_weight, rows, est):
-        self.X = X[rows]
-        self.Y = Y[rows]
-        self.sw = None if sample_weight is None else sample_weight[rows]
-        if self.sw is not None and not self.sw.sum() > 0:
-            raise ValueError(
-                "Every sample held out for early stopping has zero sample_weight, "
-                "so the validation score is undefined. Drop the zero-weight "
-                "samples, or change validation_fraction or random_state."
-            )
-        self.targets = est._targets_subset(targets, rows)
-        self.est = est
-
-    def evaluate(self, net):
-        """Validation score (accuracy or R2) and mean validation loss."""
-        raw = predict_output(
-            self.X, net.coefs, net.intercepts, self.est.activation, None
-        )
-        losses = net.loss.loss_and_delta(raw, self.Y)
-        raw += self.Y  # loss_and_delta left P - Y
-        loss = float(np.average(losses, weights=self.sw))
-        if not np.all(np.isfinite(raw)):
-            return np.nan, loss
-        score = self.est._score_from_output(raw, self.targets, self.sw)
-        return float(score), loss

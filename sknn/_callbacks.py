@@ -41,10 +41,10 @@ class _NoHooks:
     def task_begin(self):
         pass
 
-    def epoch_end(self, state):
+    def epoch_end(self, trainer):
         return False
 
-    def lbfgs_iteration(self, state, x):
+    def lbfgs_iteration(self, trainer, x):
         return False
 
     def finish(self):
@@ -89,19 +89,19 @@ class _FitHooks:
         self.task = self.root.subcontext(task_name=self.name)
         self.task.call_on_fit_task_begin(estimator=self.est, **self.data)
 
-    def epoch_end(self, state):
+    def epoch_end(self, trainer):
         """End the current epoch; True when a callback asks to stop."""
         task, self.task = self.task, None
         self.stopped = bool(
             task.call_on_fit_task_end(
                 estimator=self.est,
                 **self.data,
-                reconstruction_attributes=lambda: self._snapshot(state),
+                reconstruction_attributes=lambda: self._snapshot(trainer),
             )
         )
         return self.stopped
 
-    def lbfgs_iteration(self, state, x):
+    def lbfgs_iteration(self, trainer, x):
         """End the L-BFGS iteration that produced ``x`` and begin the next.
 
         scipy reports iterations only at their end, so, as scikit-learn's
@@ -109,8 +109,8 @@ class _FitHooks:
         one left open when the solver returns is closed empty by ``finish``.
         """
         # Safe: the objective writes its own point before every evaluation.
-        state.net.params[...] = x
-        if self.epoch_end(state):
+        trainer.net.params[...] = x
+        if self.epoch_end(trainer):
             return True
         self.task_begin()
         return False
@@ -124,20 +124,10 @@ class _FitHooks:
             estimator=self.est, **self.data, reconstruction_attributes={}
         )
 
-    def _snapshot(self, state):
-        """Fitted attributes of the model as it is now, for ``fitted_estimator``."""
-        net = state.net
-        attrs = dict(
-            coefs_=[W.copy() for W in net.coefs],
-            intercepts_=[b.copy() for b in net.intercepts],
-            n_layers_=net.n_layers,
-            n_outputs_=net.layer_units[-1],
-            out_activation_=net.out_activation,
-            n_params_=int(net.params.size),
-            n_iter_=state.n_iter_ if self.name == "epoch" else len(state.loss_curve_),
-            loss_=state.loss_curve_[-1] if state.loss_curve_ else state.loss_,
-            loss_curve_=list(state.loss_curve_),
-        )
+    def _snapshot(self, trainer):
+        """Fitted attributes of the model as it is now, for ``fitted_estimator``:
+        the same network and record attributes a fit commits."""
+        attrs = {**trainer.net.fitted_attributes(copy=True), **trainer.record.snapshot()}
         if self.classes is not None:
             attrs["classes_"] = self.classes
         return attrs

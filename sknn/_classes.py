@@ -1,7 +1,5 @@
 """The public estimators: targets, predictions and tags."""
 
-from collections import namedtuple
-
 import numpy as np
 from scipy.special import log_expit, logsumexp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
@@ -12,12 +10,16 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
-from ._base import _FLOATS, BaseMLP
+from ._activations import ACTIVATIONS
+from ._base import _FLOATS, BaseMLP, _Targets
+from ._initializers import INITIALIZERS
+from ._losses import LOSSES
+from ._optimizers import OPTIMIZERS
+from ._penalties import PENALTIES
+from ._schedules import SCHEDULES
 
-# What a fit learned about its targets: the labels or values used for
-# stratifying and scoring the validation split, the classes, and whether the
-# task is multilabel.
-_Targets = namedtuple("_Targets", "y classes multilabel")
+_REGRESSION_LOSSES = {name for name, loss in LOSSES.items() if loss.regression}
+_SOLVERS = {"lbfgs", *OPTIMIZERS}
 
 
 def _check_labels(labels, name):
@@ -47,19 +49,20 @@ def _check_labels(labels, name):
             )
 
 
-_COMMON_PARAMS_DOC = """
+_COMMON_PARAMS_DOC = f"""
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', 'elu', \
-'selu', 'softplus', 'gelu'}, default='relu'
-        Activation of the hidden layers. The first four are scikit-learn's;
-        'leaky_relu' has slope 0.01, 'elu' alpha 1, 'gelu' is the exact
-        (erf) form. 'selu' is meant to pair with ``init='lecun_normal'``.
+    activation : {{{ACTIVATIONS.choices()}}}, default='relu'
+        Activation of the hidden layers. 'identity', 'logistic', 'tanh' and
+        'relu' are scikit-learn's; 'leaky_relu' has slope 0.01, 'elu' alpha 1,
+        'gelu' is the exact (erf) form. 'selu' is meant to pair with
+        ``init='lecun_normal'``.
 
-    solver : {'lbfgs', 'sgd', 'adam'}, default='adam'
+    solver : {{{", ".join(map(repr, sorted(_SOLVERS)))}}}, default='adam'
         The weight optimizer: quasi-Newton L-BFGS (full batch, good for small
-        data), stochastic gradient descent, or Adam.
+        data), or a stochastic one: stochastic gradient descent ('sgd') or
+        Adam.
 
     alpha : float, default=0.0001
         Strength of the penalty (see ``penalty``).
@@ -68,7 +71,7 @@ _COMMON_PARAMS_DOC = """
         Minibatch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
 
-    learning_rate : {'constant', 'invscaling', 'adaptive'}, default='constant'
+    learning_rate : {{{SCHEDULES.choices()}}}, default='constant'
         Schedule of ``solver='sgd'``: constant; ``learning_rate_init / (t + 1)
         ** power_t`` with ``t`` the samples seen; or divided by 5 whenever
         ``n_iter_no_change`` epochs pass without progress of ``tol``.
@@ -128,16 +131,14 @@ _COMMON_PARAMS_DOC = """
     max_fun : int, default=15000
         Maximum loss evaluations of L-BFGS.
 
-    init : str or callable, default='auto'
-        Weight initializer: 'auto' (scikit-learn's scheme, drawing the same
-        numbers for the same ``random_state``), 'normal', 'uniform',
-        'truncated_normal', 'orthogonal', 'glorot_uniform', 'glorot_normal',
-        'he_uniform', 'he_normal', 'lecun_uniform', 'lecun_normal', or a
-        callable ``init(fan_in, fan_out, random_state, dtype)`` returning an
-        array of shape ``(fan_in, fan_out)``. Biases start at zero except with
-        'auto'.
+    init : {{{INITIALIZERS.choices()}}} or callable, default='auto'
+        Weight initializer: 'auto' is scikit-learn's scheme (drawing the same
+        numbers for the same ``random_state``); the others follow Keras'
+        definitions. A callable ``init(fan_in, fan_out, random_state, dtype)``
+        returns an array of shape ``(fan_in, fan_out)``. Biases start at zero
+        except with 'auto'.
 
-    penalty : {'l2', 'l1', 'elasticnet'} or None, default='l2'
+    penalty : {{{PENALTIES.choices()}}} or None, default='l2'
         Penalty on the weights (never the intercepts), added to the mean loss
         of each batch: ``alpha / (2 m) * sum(rho * |W| + (1 - rho) * W ** 2)``
         with ``rho`` 0, 1 or ``l1_ratio``; 'l2' is scikit-learn's ``alpha``.
@@ -206,7 +207,9 @@ _COMMON_ATTRIBUTES_DOC = """
 
 def _fill_doc(cls):
     cls.__doc__ = cls.__doc__.format(
-        params=_COMMON_PARAMS_DOC.strip("\n"), attributes=_COMMON_ATTRIBUTES_DOC.strip("\n")
+        params=_COMMON_PARAMS_DOC.strip("\n"),
+        attributes=_COMMON_ATTRIBUTES_DOC.strip("\n"),
+        regression_losses=", ".join(map(repr, sorted(_REGRESSION_LOSSES))),
     )
     return cls
 
@@ -412,17 +415,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
         return per_sample
 
-    def _out_activation(self, targets):
-        return "logistic" if targets.multilabel or len(targets.classes) == 2 else "softmax"
-
-    def _stratify_labels(self, targets):
-        return None if targets.multilabel else targets.y
-
-    def _targets_subset(self, targets, rows):
-        return targets._replace(y=targets.y[rows])
-
-    def _set_targets(self, targets):
-        self.classes_ = targets.classes
+    def _loss_name(self, targets):
+        # as scikit-learn: the log-loss of a logistic output is the binary one
+        if targets.multilabel or len(targets.classes) == 2:
+            return "binary_log_loss"
+        return self.loss
 
     def _score_from_output(self, P, targets, sample_weight):
         y_pred = self._decode(P, targets.classes, targets.multilabel)
@@ -438,26 +435,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return classes[P.argmax(axis=1)]
 
     # --------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels, or a binary indicator matrix for multilabel.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        self : object
-            The fitted model.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
-
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -608,7 +585,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {{'squared_error', 'poisson'}}, default='squared_error'
+    loss : {{{regression_losses}}}, default='squared_error'
         Half squared error, or half Poisson deviance with a log link
         (requires ``y >= 0``).
 
@@ -637,7 +614,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions({"squared_error", "poisson"})],
+        "loss": [StrOptions(_REGRESSION_LOSSES)],
     }
 
     def __init__(
@@ -721,48 +698,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
                 "loss='poisson'."
             )
         Y = y.reshape(y.shape[0], -1).astype(X.dtype)
-        return X, Y, _Targets(y, None, False)
+        return X, Y, _Targets(y)
 
-    def _apply_class_weight(self, sample_weight, targets, X, incremental):
-        return sample_weight
-
-    def _out_activation(self, targets):
-        return "exp" if self.loss == "poisson" else "identity"
-
-    def _stratify_labels(self, targets):
-        return None
-
-    def _targets_subset(self, targets, rows):
-        return targets._replace(y=targets.y[rows])
-
-    def _set_targets(self, targets):
-        pass
+    def _loss_name(self, targets):
+        return self.loss
 
     def _score_from_output(self, P, targets, sample_weight):
         y_pred = P.ravel() if P.shape[1] == 1 else P
         return r2_score(targets.y, y_pred, sample_weight=sample_weight)
 
     # --------------------------------------------------------------- fitting
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
-        """Fit the model to data matrix X and targets y.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            The target values.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Sample weights.
-
-        Returns
-        -------
-        self : object
-            The fitted model.
-        """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
-
     @available_if(lambda est: est._check_solver())
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):

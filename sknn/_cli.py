@@ -121,6 +121,7 @@ def _rates(text):
 def _parser():
     from ._activations import ACTIVATIONS
     from ._initializers import INITIALIZERS
+    from ._optimizers import OPTIMIZERS
     from ._penalties import PENALTIES
 
     raw = argparse.RawDescriptionHelpFormatter
@@ -178,8 +179,8 @@ def _parser():
         "(default: 0)",
     )
     net.add_argument(
-        "--solver", choices=["adam", "sgd", "lbfgs"], default="adam",
-        help="optimizer (default: adam)",
+        "--solver", choices=sorted({"lbfgs", *OPTIMIZERS}), default="adam",
+        help=f"optimizer: {', '.join(sorted({'lbfgs', *OPTIMIZERS}))} (default: adam)",
     )
     net.add_argument(
         "--max-iter", type=int, default=200, help="maximum epochs / iterations (default: 200)"

@@ -1,16 +1,34 @@
-"""Weight initializers, by name.
+"""Weight initializers.
 
-An initializer is ``init(fan_in, fan_out, random_state, dtype, activation)``
-returning ``(coef, intercept)`` of shapes ``(fan_in, fan_out)`` and
-``(fan_out,)``. All draws come from ``random_state`` (a
-``numpy.random.RandomState``), never from numpy's global generator.
+Every initializer, built in or the user's own, is called the same way::
+
+    init(fan_in, fan_out, random_state, dtype) -> ndarray of shape (fan_in, fan_out)
+
+where ``random_state`` is a ``numpy.random.RandomState`` (the estimator's: no
+draw ever comes from numpy's global generator) and ``dtype`` the training
+dtype. Biases start at zero, except for initializers that draw their own with
+a ``bias(fan_out, random_state, dtype)`` method (only ``'auto'``, scikit-learn's
+scheme, does).
+
+To add an initializer, subclass :class:`Initializer` (or use
+:class:`VarianceScaling` with other settings) and register it in
+:data:`INITIALIZERS`; a plain function with the signature above also works as
+``init=`` without registering.
 """
 
-from functools import partial
+import inspect
 
 import numpy as np
 
-__all__ = ["INITIALIZERS", "initialize_layer"]
+from ._registry import Registry
+
+__all__ = [
+    "INITIALIZERS",
+    "Initializer",
+    "VarianceScaling",
+    "initial_parameters",
+    "resolve_initializer",
+]
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it
 # gives the truncated draws the nominal standard deviation (as Keras does).
@@ -18,6 +36,7 @@ _TRUNCATED_STD = 0.87962566103423978
 
 
 def _truncated_normal(rng, std, shape):
+    """Normal draws of standard deviation ``std``, those beyond 2 std redrawn."""
     out = rng.standard_normal(shape)
     bad = np.abs(out) > 2.0
     while bad.any():
@@ -26,104 +45,247 @@ def _truncated_normal(rng, std, shape):
     return out * std
 
 
-def _auto(fan_in, fan_out, rng, activation):
-    # scikit-learn's scheme, drawn in its order (weights, then biases), so the
-    # same random_state gives scikit-learn's initial network.
-    factor = 2.0 if activation == "logistic" else 6.0
-    bound = np.sqrt(factor / (fan_in + fan_out))
-    coef = rng.uniform(-bound, bound, (fan_in, fan_out))
-    intercept = rng.uniform(-bound, bound, fan_out)
-    return coef, intercept
+class Initializer:
+    """Base class of the built-in initializers.
+
+    ``init(fan_in, fan_out, random_state, dtype)`` returns the weights of one
+    layer; ``init.bias(fan_in, fan_out, random_state, dtype)`` its intercepts,
+    zeros unless a subclass draws them.
+    """
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        raise NotImplementedError
+
+    def bias(self, fan_in, fan_out, random_state, dtype):
+        """Initial intercepts of a layer: zeros."""
+        return np.zeros(fan_out, dtype=dtype)
+
+    def __repr__(self):
+        params = inspect.signature(type(self)).parameters
+        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in params)
+        return f"{type(self).__name__}({args})"
 
 
-def _normal(fan_in, fan_out, rng, activation):
-    return rng.normal(0.0, 0.05, (fan_in, fan_out)), None
+INITIALIZERS = Registry("initializer")
 
 
-def _uniform(fan_in, fan_out, rng, activation):
-    return rng.uniform(-0.05, 0.05, (fan_in, fan_out)), None
+@INITIALIZERS.register("auto")
+class ScikitLearnUniform(Initializer):
+    """scikit-learn's scheme: weights and biases from U(-b, b) with
+    ``b = sqrt(factor / (fan_in + fan_out))``, ``factor`` 2 for the logistic
+    activation and 6 otherwise.
+
+    Drawn in scikit-learn's order (per layer: weights, then biases), so the
+    same ``random_state`` gives scikit-learn's initial network.
+    """
+
+    def __init__(self, activation="relu"):
+        self.activation = activation
+
+    def _bound(self, fan_in, fan_out):
+        factor = 2.0 if self.activation == "logistic" else 6.0
+        return np.sqrt(factor / (fan_in + fan_out))
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        bound = self._bound(fan_in, fan_out)
+        return random_state.uniform(-bound, bound, (fan_in, fan_out)).astype(dtype, copy=False)
+
+    def bias(self, fan_in, fan_out, random_state, dtype):
+        """Intercepts from the same U(-b, b) as the weights."""
+        bound = self._bound(fan_in, fan_out)
+        return random_state.uniform(-bound, bound, fan_out).astype(dtype, copy=False)
 
 
-def _truncated(fan_in, fan_out, rng, activation):
-    return _truncated_normal(rng, 0.05, (fan_in, fan_out)), None
+@INITIALIZERS.register("normal")
+class RandomNormal(Initializer):
+    """N(0, std**2)."""
+
+    def __init__(self, std=0.05):
+        self.std = std
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        return random_state.normal(0.0, self.std, (fan_in, fan_out)).astype(dtype, copy=False)
 
 
-def _orthogonal(fan_in, fan_out, rng, activation):
-    rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
-    q, r = np.linalg.qr(rng.standard_normal((rows, cols)))
-    q *= np.sign(np.diag(r))
-    return (q if fan_in >= fan_out else q.T), None
+@INITIALIZERS.register("uniform")
+class RandomUniform(Initializer):
+    """U(-limit, limit)."""
+
+    def __init__(self, limit=0.05):
+        self.limit = limit
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        weights = random_state.uniform(-self.limit, self.limit, (fan_in, fan_out))
+        return weights.astype(dtype, copy=False)
 
 
-def _variance_scaling(fan_in, fan_out, rng, activation, *, scale, mode, dist):
-    """One family for Glorot, He and LeCun: variance = scale / fan."""
-    fan = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2.0}[mode]
-    variance = scale / fan
-    if dist == "uniform":
-        bound = np.sqrt(3.0 * variance)
-        return rng.uniform(-bound, bound, (fan_in, fan_out)), None
-    std = np.sqrt(variance) / _TRUNCATED_STD
-    return _truncated_normal(rng, std, (fan_in, fan_out)), None
+@INITIALIZERS.register("truncated_normal")
+class TruncatedNormal(Initializer):
+    """N(0, std**2) with draws beyond two standard deviations redrawn."""
+
+    def __init__(self, std=0.05):
+        self.std = std
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        return _truncated_normal(random_state, self.std, (fan_in, fan_out)).astype(dtype, copy=False)
 
 
-def _scaling(scale, mode, dist):
-    return partial(_variance_scaling, scale=scale, mode=mode, dist=dist)
+@INITIALIZERS.register("orthogonal")
+class Orthogonal(Initializer):
+    """``gain`` times a random orthogonal matrix: the QR decomposition of a
+    standard normal ``(max(fi, fo), min(fi, fo))`` matrix, Q's columns times
+    the signs of R's diagonal, transposed to ``(fan_in, fan_out)`` if needed."""
+
+    def __init__(self, gain=1.0):
+        self.gain = gain
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        rows, cols = max(fan_in, fan_out), min(fan_in, fan_out)
+        q, r = np.linalg.qr(random_state.standard_normal((rows, cols)))
+        q *= np.sign(np.diag(r))
+        q = q if fan_in >= fan_out else q.T
+        return (self.gain * q).astype(dtype, copy=False)
 
 
-#: Initializer name -> ``f(fan_in, fan_out, rng, activation) -> (coef, intercept
-#: or None for zeros)``.
-INITIALIZERS = {
-    "auto": _auto,
-    "normal": _normal,
-    "uniform": _uniform,
-    "truncated_normal": _truncated,
-    "orthogonal": _orthogonal,
-    "glorot_uniform": _scaling(1.0, "fan_avg", "uniform"),
-    "glorot_normal": _scaling(1.0, "fan_avg", "normal"),
-    "he_uniform": _scaling(2.0, "fan_in", "uniform"),
-    "he_normal": _scaling(2.0, "fan_in", "normal"),
-    "lecun_uniform": _scaling(1.0, "fan_in", "uniform"),
-    "lecun_normal": _scaling(1.0, "fan_in", "normal"),
-}
+class VarianceScaling(Initializer):
+    """Draws with variance ``scale / fan``: the Glorot, He and LeCun family.
+
+    Parameters
+    ----------
+    scale : float
+    mode : {'fan_in', 'fan_avg'}
+        ``fan`` is ``fan_in`` or ``(fan_in + fan_out) / 2``.
+    distribution : {'truncated_normal', 'uniform'}
+        A normal truncated at two standard deviations (rescaled so that its
+        standard deviation is the nominal one), or U(-b, b) with ``b =
+        sqrt(3 * variance)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> he = VarianceScaling(2.0, "fan_in", "truncated_normal")
+    >>> W = he(1000, 500, np.random.RandomState(0), np.float32)
+    >>> W.shape, W.dtype
+    ((1000, 500), dtype('float32'))
+    >>> round(float(W.std() ** 2 * 1000), 2)  # variance 2 / fan_in
+    2.0
+    """
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal"):
+        self.scale, self.mode, self.distribution = scale, mode, distribution
+
+    def __call__(self, fan_in, fan_out, random_state, dtype):
+        fan = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
+        variance = self.scale / fan
+        if self.distribution == "uniform":
+            bound = np.sqrt(3.0 * variance)
+            weights = random_state.uniform(-bound, bound, (fan_in, fan_out))
+        else:
+            std = np.sqrt(variance) / _TRUNCATED_STD
+            weights = _truncated_normal(random_state, std, (fan_in, fan_out))
+        return weights.astype(dtype, copy=False)
 
 
-def initialize_layer(init, fan_in, fan_out, rng, dtype, activation):
-    """Initial ``(coef, intercept)`` of one dense layer.
+@INITIALIZERS.register("glorot_uniform")
+class GlorotUniform(VarianceScaling):
+    """Glorot (Xavier) uniform: variance ``2 / (fan_in + fan_out)``."""
+
+    def __init__(self):
+        super().__init__(1.0, "fan_avg", "uniform")
+
+
+@INITIALIZERS.register("glorot_normal")
+class GlorotNormal(VarianceScaling):
+    """Glorot (Xavier) normal: variance ``2 / (fan_in + fan_out)``."""
+
+    def __init__(self):
+        super().__init__(1.0, "fan_avg", "truncated_normal")
+
+
+@INITIALIZERS.register("he_uniform")
+class HeUniform(VarianceScaling):
+    """He uniform: variance ``2 / fan_in``, for ReLU networks."""
+
+    def __init__(self):
+        super().__init__(2.0, "fan_in", "uniform")
+
+
+@INITIALIZERS.register("he_normal")
+class HeNormal(VarianceScaling):
+    """He normal: variance ``2 / fan_in``, for ReLU networks."""
+
+    def __init__(self):
+        super().__init__(2.0, "fan_in", "truncated_normal")
+
+
+@INITIALIZERS.register("lecun_uniform")
+class LecunUniform(VarianceScaling):
+    """LeCun uniform: variance ``1 / fan_in``."""
+
+    def __init__(self):
+        super().__init__(1.0, "fan_in", "uniform")
+
+
+@INITIALIZERS.register("lecun_normal")
+class LecunNormal(VarianceScaling):
+    """LeCun normal: variance ``1 / fan_in``, for SELU networks."""
+
+    def __init__(self):
+        super().__init__(1.0, "fan_in", "truncated_normal")
+
+
+def resolve_initializer(init, activation="relu"):
+    """The initializer for an estimator's ``init`` parameter.
 
     Parameters
     ----------
     init : str or callable
-        A key of :data:`INITIALIZERS`, or ``init(fan_in, fan_out, random_state,
-        dtype) -> ndarray of shape (fan_in, fan_out)`` (biases are then zeros).
-    fan_in, fan_out : int
-    rng : numpy.random.RandomState
-    dtype : numpy dtype
+        A key of :data:`INITIALIZERS`, or any callable with the initializer
+        signature (an :class:`Initializer` or a plain function).
     activation : str
-        The hidden activation (``'auto'`` depends on it).
+        The hidden activation, which ``'auto'`` depends on.
 
-    Returns
-    -------
-    coef : ndarray of shape (fan_in, fan_out)
-    intercept : ndarray of shape (fan_out,)
+    Examples
+    --------
+    >>> resolve_initializer("he_normal")
+    HeNormal()
+    >>> resolve_initializer("auto", activation="logistic")
+    ScikitLearnUniform(activation='logistic')
     """
-    if callable(init):
-        coef = np.asarray(init(fan_in, fan_out, rng, dtype))
-        if coef.dtype.kind not in "biuf":  # not bool, int or float
-            raise ValueError(
-                f"The init callable returned an array of dtype {coef.dtype}; it must "
-                "return real numbers (a float array)."
-            )
-        if coef.shape != (fan_in, fan_out):
-            raise ValueError(
-                f"The init callable returned an array of shape {coef.shape} for a "
-                f"layer with fan_in={fan_in}, fan_out={fan_out}; it must return "
-                f"shape ({fan_in}, {fan_out})."
-            )
-        if not np.all(np.isfinite(coef)):
-            raise ValueError("The init callable returned non-finite weights.")
-        intercept = None
+    if isinstance(init, str):
+        return INITIALIZERS.create(init, {"activation": activation})
+    return init
+
+
+def initial_parameters(init, fan_in, fan_out, random_state, dtype):
+    """Weights ``(fan_in, fan_out)`` and intercepts ``(fan_out,)`` of one layer,
+    drawn by ``init`` (weights first) and checked.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W, b = initial_parameters(lambda i, o, rs, dt: np.ones((i, o)), 3, 2,
+    ...                           np.random.RandomState(0), np.float32)
+    >>> W.dtype, b
+    (dtype('float32'), array([0., 0.], dtype=float32))
+    """
+    weights = np.asarray(init(fan_in, fan_out, random_state, dtype))
+    if weights.dtype.kind not in "biuf":  # not bool, int or float
+        raise ValueError(
+            f"The init callable returned an array of dtype {weights.dtype}; it must "
+            "return real numbers (a float array)."
+        )
+    if weights.shape != (fan_in, fan_out):
+        raise ValueError(
+            f"The init callable returned an array of shape {weights.shape} for a "
+            f"layer with fan_in={fan_in}, fan_out={fan_out}; it must return "
+            f"shape ({fan_in}, {fan_out})."
+        )
+    if not np.all(np.isfinite(weights)):
+        raise ValueError("The init callable returned non-finite weights.")
+    bias = getattr(init, "bias", None)
+    if bias is None:
+        intercepts = np.zeros(fan_out)
     else:
-        coef, intercept = INITIALIZERS[init](fan_in, fan_out, rng, activation)
-    if intercept is None:
-        intercept = np.zeros(fan_out)
-    return coef.astype(dtype, copy=False), intercept.astype(dtype, copy=False)
+        intercepts = bias(fan_in, fan_out, random_state, dtype)
+    return weights.astype(dtype, copy=False), intercepts.astype(dtype, copy=False)

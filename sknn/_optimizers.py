@@ -1,164 +1,207 @@
 """Stochastic optimizers updating one flat parameter vector in place.
 
+An optimizer declares its hyperparameters in its constructor (with the
+estimator's parameter names, so the fit builds it from the estimator's
+parameters), keeps its state in ``initialize`` and implements one step in
+numpy in ``update``. :meth:`Optimizer.step`, the only method the fit loop
+calls, adds the L2 penalty's gradient first, so no optimizer can leave the
+penalty out. An optimizer may also provide ``fused_update``, a compiled loop
+doing the same arithmetic with the penalty folded into its single pass; it
+is used when the compiled loops are enabled (``_kernels.accelerated``) and
+must give the same bits as the numpy path (tested for every optimizer that
+has one).
+
 The state of an optimizer is plain numbers and arrays, so a fitted estimator
 that keeps one (for ``partial_fit``) pickles and persists with skops safely.
+
+To add an optimizer, subclass :class:`Optimizer` and register it in
+:data:`OPTIMIZERS`; its name becomes a valid ``solver``.
 """
 
 import math
 
 import numpy as np
 
-from ._kernels import adam_update, sgd_update
+from . import _kernels
+from ._penalties import add_l2_gradient
+from ._registry import Registry
 
-__all__ = ["OPTIMIZERS", "SGD", "Adam"]
-
-
-class _Scratch:
-    """Reused work buffers for the in-place update, never pickled."""
-
-    def _buffers(self, like, count):
-        buffers = self.__dict__.get("_scratch")
-        if buffers is None or buffers[0].shape != like.shape or buffers[0].dtype != like.dtype:
-            # zeros, not empty: the compiled loops never touch them, and an
-            # estimator's state should not hold uninitialised memory
-            buffers = self._scratch = [np.zeros_like(like) for _ in range(count)]
-        return buffers
-
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        state.pop("_scratch", None)
-        return state
+__all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer"]
 
 
-class SGD(_Scratch):
-    """Stochastic gradient descent with momentum and learning-rate schedules.
+def _reference_step(optimizer, params, grad, decay, n_decay):
+    """The L2 decay joins the gradient, then the optimizer's numpy update."""
+    squares = 0.0
+    if n_decay:
+        squares = add_l2_gradient(params[:n_decay], grad[:n_decay], params.dtype.type(decay))
+    optimizer.update(params, grad)
+    return squares
+
+
+def _compiled_step(optimizer, params, grad, decay, n_decay):
+    if optimizer.fused_update is None:
+        return _reference_step(optimizer, params, grad, decay, n_decay)
+    return optimizer.fused_update(params, grad, params.dtype.type(decay), n_decay)
+
+
+_step = _kernels.accelerated(_compiled_step)(_reference_step)
+
+
+class Optimizer:
+    """Base class of the stochastic optimizers.
 
     Parameters
     ----------
-    n_params : int
-    dtype : numpy dtype
     learning_rate_init : float
-    learning_rate : {'constant', 'invscaling', 'adaptive'}
-        ``'invscaling'`` sets the rate to ``learning_rate_init / (t + 1) **
-        power_t`` at the end of each epoch (``t`` = samples seen);
-        ``'adaptive'`` divides it by 5 each time training stalls and stops
-        once it falls below 1e-6.
-    momentum : float
-    nesterovs_momentum : bool
-    power_t : float
+        The initial step size; ``learning_rate`` is the current one, which a
+        learning-rate schedule may change between epochs.
+
+    Attributes
+    ----------
+    schedulable : bool
+        Whether the estimator's ``learning_rate`` schedule applies (as in
+        scikit-learn, only to ``'sgd'``).
+    fused_update : callable or None
+        ``fused_update(params, grad, decay, n_decay) -> float``: the compiled
+        equivalent of :func:`_reference_step` (decay, then ``update``).
     """
 
-    def __init__(
-        self,
-        n_params,
-        dtype,
-        *,
-        learning_rate_init=0.1,
-        learning_rate="constant",
-        momentum=0.9,
-        nesterovs_momentum=True,
-        power_t=0.5,
-        **ignored,
-    ):
+    schedulable = False
+    fused_update = None
+
+    def __init__(self, learning_rate_init=0.001):
         self.learning_rate_init = float(learning_rate_init)
         self.learning_rate = float(learning_rate_init)
-        self.lr_schedule = learning_rate
+
+    def initialize(self, n_params, dtype):
+        """Allocate the state for ``n_params`` parameters of ``dtype``."""
+
+    def update(self, params, grad):
+        """One step in numpy: ``params`` updated in place from ``grad``."""
+        raise NotImplementedError
+
+    def step(self, params, grad, decay=0.0, n_decay=0):
+        """One step, with the L2 penalty's gradient added to the gradient.
+
+        ``decay * params[:n_decay]`` joins ``grad[:n_decay]`` (the penalised
+        parameters come first in the flat vector), then the parameters are
+        updated in place. ``grad`` may be overwritten.
+
+        Returns
+        -------
+        squares : float
+            ``sum(params[:n_decay] ** 2)`` before the step (0 without decay),
+            the penalty's value up to its factor.
+        """
+        return _step(self, params, grad, decay, n_decay if decay else 0)
+
+
+OPTIMIZERS = Registry("solver")
+
+
+@OPTIMIZERS.register("sgd")
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, in scikit-learn's order of
+    operations: ``velocity = momentum * velocity - learning_rate * grad``; the
+    update is ``velocity``, or with Nesterov's momentum ``momentum * velocity
+    - learning_rate * grad``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sgd = SGD(learning_rate_init=0.5, momentum=0.9, nesterovs_momentum=False)
+    >>> sgd.initialize(2, np.float64)
+    >>> p = np.zeros(2)
+    >>> sgd.step(p, np.array([1.0, 2.0]))
+    0.0
+    >>> p
+    array([-0.5, -1. ])
+    """
+
+    schedulable = True
+
+    def __init__(self, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
+        super().__init__(learning_rate_init)
         self.momentum = float(momentum)
         self.nesterov = bool(nesterovs_momentum)
-        self.power_t = float(power_t)
+
+    def initialize(self, n_params, dtype):
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad, decay=0.0, n_decay=0):
-        """One step: ``params += update(grad)``, all in place.
+    def update(self, params, grad):
+        step = grad * self.learning_rate
+        self.velocity *= self.momentum
+        self.velocity -= step
+        if self.nesterov:
+            update = self.velocity * self.momentum
+            update -= step
+            params += update
+        else:
+            params += self.velocity
 
-        As scikit-learn: ``velocity = momentum * velocity - lr * grad``, and
-        the update is ``velocity`` or, with Nesterov, ``momentum * velocity
-        - lr * grad``. ``decay * params`` joins the gradient of the first
-        ``n_decay`` parameters (an L2 penalty); returns their sum of squares
-        before the step (see ``_kernels.sgd_update``).
-        """
-        step, tmp = self._buffers(self.velocity, 2)
-        return sgd_update(
-            params, grad, self.velocity, step, tmp, self.learning_rate, self.momentum,
-            self.nesterov, decay, n_decay,
-        )
-
-    def iteration_ends(self, time_step):
-        if self.lr_schedule == "invscaling":
-            try:
-                self.learning_rate = self.learning_rate_init / (time_step + 1) ** self.power_t
-            except OverflowError:  # a huge power_t: the rate underflows to 0
-                self.learning_rate = 0.0
-
-    def trigger_stopping(self, msg, verbose):
-        """Whether to stop after ``n_iter_no_change`` epochs without progress."""
-        if self.lr_schedule != "adaptive":
-            if verbose:
-                print(msg + " Stopping.")
-            return True
-        if self.learning_rate <= 1e-6:
-            if verbose:
-                print(msg + " Learning rate too small. Stopping.")
-            return True
-        self.learning_rate /= 5.0
-        if verbose:
-            print(msg + " Setting learning rate to %f" % self.learning_rate)
-        return False
+    def fused_update(self, params, grad, decay, n_decay):
+        f = params.dtype.type
+        return _kernels.sgd_step(params, grad, self.velocity, f(self.learning_rate),
+                                 f(self.momentum), self.nesterov, decay, n_decay)
 
 
-class Adam(_Scratch):
-    """Adam (Kingma and Ba, 2014) with bias correction folded into the step.
+@OPTIMIZERS.register("adam")
+class Adam(Optimizer):
+    """Adam (Kingma and Ba, 2014) with the bias correction folded into the
+    step size, as scikit-learn does: ``lr_t = learning_rate * sqrt(1 - beta_2
+    ** t) / (1 - beta_1 ** t)`` and the update is ``-lr_t * m / (sqrt(v) +
+    epsilon)``.
 
-    ``lr_t = lr * sqrt(1 - beta_2 ** t) / (1 - beta_1 ** t)`` and the update is
-    ``-lr_t * m / (sqrt(v) + epsilon)``, as in scikit-learn.
+    Examples
+    --------
+    >>> import numpy as np
+    >>> adam = Adam(learning_rate_init=0.1)
+    >>> adam.initialize(2, np.float64)
+    >>> p = np.zeros(2)
+    >>> adam.step(p, np.array([1.0, -1.0]))
+    0.0
+    >>> p.round(6)  # the first step moves each parameter by the learning rate
+    array([-0.1,  0.1])
     """
 
-    def __init__(
-        self,
-        n_params,
-        dtype,
-        *,
-        learning_rate_init=0.001,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        **ignored,
-    ):
-        self.learning_rate_init = float(learning_rate_init)
-        self.learning_rate = float(learning_rate_init)
-        self.beta_1 = float(beta_1)
-        self.beta_2 = float(beta_2)
+    def __init__(self, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
+        super().__init__(learning_rate_init)
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
         self.epsilon = float(epsilon)
         self.t = 0
+
+    def initialize(self, n_params, dtype):
         self.m = np.zeros(n_params, dtype=dtype)
         self.v = np.zeros(n_params, dtype=dtype)
 
-    def update(self, params, grad, decay=0.0, n_decay=0):
-        """One step: ``params += update(grad)``, all in place.
-
-        ``decay * params`` joins the gradient of the first ``n_decay``
-        parameters (an L2 penalty); returns their sum of squares before the
-        step (see ``_kernels.adam_update``).
-        """
+    def step(self, params, grad, decay=0.0, n_decay=0):
         self.t += 1
-        self.learning_rate = (
-            self.learning_rate_init
+        # math.sqrt keeps the step size a Python float, which numpy applies
+        # to float32 arrays in float32 (a numpy float64 would not).
+        self._step_size = (
+            self.learning_rate
             * math.sqrt(1.0 - self.beta_2**self.t)
             / (1.0 - self.beta_1**self.t)
         )
-        return adam_update(
-            params, grad, self.m, self.v, self._buffers(self.m, 2), self.beta_1, self.beta_2,
-            self.epsilon, self.learning_rate, decay, n_decay,
-        )
+        return super().step(params, grad, decay, n_decay)
 
-    def iteration_ends(self, time_step):
-        pass
+    def update(self, params, grad):
+        self.m *= self.beta_1
+        tmp = grad * (1.0 - self.beta_1)
+        self.m += tmp
+        self.v *= self.beta_2
+        np.multiply(grad, grad, out=tmp)
+        tmp *= 1.0 - self.beta_2
+        self.v += tmp
+        np.sqrt(self.v, out=tmp)
+        tmp += self.epsilon
+        np.divide(self.m, tmp, out=tmp)
+        tmp *= self._step_size
+        params -= tmp
 
-    def trigger_stopping(self, msg, verbose):
-        if verbose:
-            print(msg + " Stopping.")
-        return True
-
-
-#: Solver name -> optimizer class.
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+    def fused_update(self, params, grad, decay, n_decay):
+        f = params.dtype.type
+        b1, b2 = self.beta_1, self.beta_2
+        return _kernels.adam_step(params, grad, self.m, self.v, f(b1), f(b2), f(1.0 - b1),
+                                  f(1.0 - b2), f(self.epsilon), f(self._step_size), decay,
+                                  n_decay)

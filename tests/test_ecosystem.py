@@ -12,6 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from strategies import SOLVERS
 
 import sknn._callbacks
 from sknn import MLPClassifier, MLPRegressor
@@ -57,7 +58,7 @@ class PropagatedRecorder(Recorder):
     max_propagation_depth = None
 
 
-@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_scoring_monitor_scores_every_epoch(iris, solver):
     X, y = iris
     monitor = ScoringMonitor(scoring="accuracy")

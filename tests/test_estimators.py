@@ -15,12 +15,15 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import get_tags
 from sklearn.utils._param_validation import InvalidParameterError
+from strategies import SOLVERS, validation_rows
 
 from sknn import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
+# scikit-learn's activations and solvers, for the parity tests against it
 ACTIVATIONS = ["identity", "logistic", "tanh", "relu"]
+SKLEARN_SOLVERS = ["adam", "sgd", "lbfgs"]
 PAIRS = [(MLPClassifier, sk.MLPClassifier), (MLPRegressor, sk.MLPRegressor)]
 
 
@@ -113,7 +116,7 @@ def test_one_full_batch_sgd_step_equals_sklearns(activation, task):
 
 
 @pytest.mark.usefixtures("kernels")
-@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("solver", SKLEARN_SOLVERS)
 @pytest.mark.parametrize("binary", [False, True])
 def test_same_random_state_gives_sklearns_model(digits, solver, binary):
     """Same initial weights, shuffling and updates: the same fitted network."""
@@ -153,7 +156,7 @@ def test_multioutput_regression_descends_its_reported_loss():
 
 
 # ---------------------------------------------------------------- solvers
-@pytest.mark.parametrize("solver", ["lbfgs", "sgd", "adam"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_each_solver_learns_digits(digits, solver):
     X, y = digits
     clf = MLPClassifier(hidden_layer_sizes=(32,), solver=solver, max_iter=100,
@@ -204,18 +207,6 @@ def test_tol_and_n_iter_no_change_stop_training(digits):
     assert clf.n_iter_ == 5 == sk.MLPClassifier(**kw).fit(X, y).n_iter_
 
 
-def _validation_rows(est, y):
-    """Replay the estimator's random draws up to its early-stopping split."""
-    from sklearn.model_selection import train_test_split
-
-    rng = np.random.RandomState(est.random_state)
-    for W in est.coefs_:  # init='auto' draws weights, then biases, per layer
-        rng.uniform(size=W.shape), rng.uniform(size=W.shape[1])
-    _, val = train_test_split(np.arange(len(y)), test_size=est.validation_fraction,
-                              random_state=rng, stratify=y)
-    return val
-
-
 def test_early_stopping_restores_best_weights(digits):
     X, y = digits
     clf = MLPClassifier(early_stopping=True, n_iter_no_change=3, max_iter=200,
@@ -226,7 +217,7 @@ def test_early_stopping_restores_best_weights(digits):
     assert clf.best_validation_score_ == max(clf.validation_scores_)
     # training went on past the best epoch, yet the restored weights score the best
     assert int(np.argmax(clf.validation_scores_)) < clf.n_iter_ - 1
-    val = _validation_rows(clf, y)
+    val = validation_rows(clf, y)
     assert clf.score(X[val], y[val]) == clf.best_validation_score_
 
 
@@ -234,7 +225,7 @@ def test_early_stopping_split_is_stratified(digits):
     X, y = digits
     clf = MLPClassifier(early_stopping=True, validation_fraction=0.2, max_iter=1,
                         random_state=0).fit(X, y)
-    val = _validation_rows(clf, y)
+    val = validation_rows(clf, y)
     assert clf.validation_scores_[0] == clf.score(X[val], y[val])
     counts = np.bincount(y[val], minlength=10) / len(val)
     np.testing.assert_allclose(counts, np.bincount(y) / len(y), atol=0.01)
@@ -454,21 +445,30 @@ def test_fitted_attributes(digits):
     assert clf.validation_scores_ is None and clf.best_validation_score_ is None
 
 
-def test_keyboard_interrupt_keeps_the_model(digits, monkeypatch):
-    from sknn._network import Network
-
+def test_predictions_follow_every_change_of_the_fitted_model(digits):
     X, y = digits
-    calls = {"n": 0}
-    original = Network.loss_grad
-
-    def interrupted(self, *args, **kwargs):
-        calls["n"] += 1
-        if calls["n"] > 20:
-            raise KeyboardInterrupt
-        return original(self, *args, **kwargs)
-
-    monkeypatch.setattr(Network, "loss_grad", interrupted)
-    with pytest.warns(UserWarning, match="Training interrupted by user"):
-        clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=50, random_state=0).fit(X, y)
-    assert clf.predict(X).shape == y.shape
-    assert clf.n_iter_ == 2  # 9 batches per epoch: interrupted in the third epoch
+    clf = MLPClassifier(hidden_layer_sizes=(8,), max_iter=5, random_state=0).fit(X, y)
+    first = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), first)
+    # weights changed in place
+    clf.coefs_[-1] *= 2.0
+    doubled = clf.predict_proba(X)
+    assert not np.allclose(doubled, first)
+    # weights reassigned
+    clf.coefs_ = [W.copy() for W in clf.coefs_]
+    clf.coefs_[-1] /= 2.0
+    np.testing.assert_allclose(clf.predict_proba(X), first, rtol=1e-12)
+    clf.intercepts_[-1] = clf.intercepts_[-1] + np.arange(10.0)  # (a constant would not show)
+    assert not np.allclose(clf.predict_proba(X), first)
+    # a hyperparameter the forward pass reads, as scikit-learn reads it at predict
+    clf.set_params(activation="tanh")
+    hidden = np.tanh(X @ clf.coefs_[0] + clf.intercepts_[0])
+    logits = hidden @ clf.coefs_[1] + clf.intercepts_[1]
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(clf.predict_proba(X), expected / expected.sum(axis=1, keepdims=True))
+    # a refit, and a pickled copy (which carries no cached state)
+    clf.set_params(activation="relu", random_state=1).fit(X, y)
+    assert not np.allclose(clf.predict_proba(X), first)
+    restored = pickle.loads(pickle.dumps(clf))
+    assert set(vars(restored)) == set(vars(clf))
+    np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))

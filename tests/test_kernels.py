@@ -1,4 +1,5 @@
-"""The compiled loops against their numpy versions, and the fused training step."""
+"""The compiled loops against their numpy references, and the penalty
+mechanism every optimizer gets."""
 
 import os
 import subprocess
@@ -7,9 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from sknn import _kernels
-from sknn._network import Network
-from sknn._optimizers import SGD, Adam
+from sknn import _activations, _kernels, _losses
+from sknn._losses import LOSSES
+from sknn._network import Network, dense_stack
+from sknn._optimizers import OPTIMIZERS, SGD, Optimizer
+from sknn._penalties import L1, L2, NO_PENALTY, ElasticNet, add_l2_gradient
 
 numba_only = pytest.mark.skipif(
     _kernels._numba is None, reason="numba is not installed (the optional 'fast' extra)"
@@ -38,56 +41,43 @@ def _state(rng, n, dtype):
 @numba_only
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("decay", [0.0, 3e-3])
-def test_adam_loop_equals_numpy_bit_for_bit(monkeypatch, dtype, decay):
-    arrays = _state(np.random.default_rng(0), 1003, dtype)
-
-    def run(params, grad, m, v):
-        tmps = (np.empty_like(params), np.empty_like(params))
-        return _kernels.adam_update(params, grad, m, v, tmps, 0.9, 0.999, 1e-8, 1e-2,
-                                    decay, n_decay=700)
-
-    (sq_np, ref), (sq_nb, got) = _both(monkeypatch, run, *arrays)
-    for a, b in zip(ref, got):
-        assert a.dtype == dtype
-        np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(ref[0], arrays[0])  # the step moved the parameters
-    np.testing.assert_array_equal(ref[1], arrays[1])  # grad is left as it was
-    expected_sq = float(np.sum(arrays[0][:700].astype(np.float64) ** 2)) if decay else 0.0
-    # numba sums float32 squares in float64, numpy in float32
-    assert sq_np == pytest.approx(expected_sq, rel=1e-5)
-    assert sq_nb == pytest.approx(expected_sq, rel=1e-5 if dtype == np.float32 else 1e-12)
-
-
-@numba_only
-@pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("decay", [0.0, 3e-3])
-@pytest.mark.parametrize("nesterov", [False, True])
-def test_sgd_loop_equals_numpy_bit_for_bit(monkeypatch, dtype, decay, nesterov):
-    params, grad, velocity, _ = _state(np.random.default_rng(1), 999, dtype)
-
-    def run(params, grad, velocity):
-        scratch = np.empty_like(params), np.empty_like(params)
-        return _kernels.sgd_update(params, grad, velocity, *scratch, 0.1, 0.9, nesterov,
-                                   decay, n_decay=500)
-
-    (sq_np, ref), (sq_nb, got) = _both(monkeypatch, run, params, grad, velocity)
-    for a, b in zip(ref, got):
-        np.testing.assert_array_equal(a, b)
-    assert sq_nb == pytest.approx(sq_np, rel=1e-5 if dtype == np.float32 else 1e-12)
+@pytest.mark.parametrize("name", [n for n in OPTIMIZERS if OPTIMIZERS[n].fused_update is not None])
+def test_fused_optimizer_loops_equal_numpy_bit_for_bit(monkeypatch, name, dtype, decay):
+    """Every optimizer's compiled step equals its numpy update after the L2 decay."""
+    params, grad = _state(np.random.default_rng(0), 1003, dtype)[:2]
+    results = []
+    for enabled in (False, True):
+        monkeypatch.setattr(_kernels, "ENABLED", enabled)
+        optimizer = OPTIMIZERS[name](learning_rate_init=1e-2)
+        optimizer.initialize(params.size, dtype)
+        p, g = params.copy(), grad.copy()
+        squares = [optimizer.step(p, g.copy(), decay, 700) for _ in range(3)]
+        state = {k: v for k, v in vars(optimizer).items() if isinstance(v, np.ndarray)}
+        results.append((p, state, squares))
+    (p_np, state_np, sq_np), (p_nb, state_nb, sq_nb) = results
+    assert p_np.dtype == dtype and not np.array_equal(p_np, params)
+    np.testing.assert_array_equal(p_np, p_nb)
+    assert state_np.keys() == state_nb.keys() and state_np
+    for key in state_np:
+        np.testing.assert_array_equal(state_np[key], state_nb[key])
+    expected = float(np.sum(params[:700].astype(np.float64) ** 2)) if decay else 0.0
+    # the loops sum float32 squares in float64, numpy in float32
+    assert sq_np[0] == pytest.approx(expected, rel=1e-5)
+    assert sq_nb[0] == pytest.approx(expected, rel=1e-5 if dtype == np.float32 else 1e-12)
 
 
 @numba_only
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_l2_penalty_loop_equals_numpy(monkeypatch, dtype):
+def test_l2_gradient_loop_equals_numpy(dtype):
     rng = np.random.default_rng(2)
     w, grad = rng.normal(size=777).astype(dtype), rng.normal(size=777).astype(dtype)
-    (value_np, ref), (value_nb, got) = _both(
-        monkeypatch, lambda w, g: _kernels.l2_penalty(w, g, np.empty_like(w), 0.25), w, grad
-    )
-    np.testing.assert_array_equal(ref[1], got[1])
-    np.testing.assert_array_equal(ref[1], grad + dtype(0.5) * w)
+    g_np, g_nb = grad.copy(), grad.copy()
+    value_np = add_l2_gradient.reference(w, g_np, dtype(0.5))
+    value_nb = add_l2_gradient.compiled(w, g_nb, dtype(0.5))
+    np.testing.assert_array_equal(g_np, g_nb)
+    np.testing.assert_array_equal(g_np, grad + dtype(0.5) * w)
     assert value_nb == pytest.approx(value_np, rel=1e-5 if dtype == np.float32 else 1e-12)
-    assert value_np == pytest.approx(0.25 * float(np.sum(w.astype(float) ** 2)), rel=1e-5)
+    assert value_np == pytest.approx(float(np.sum(w.astype(float) ** 2)), rel=1e-5)
 
 
 @numba_only
@@ -100,7 +90,7 @@ def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype, order):
     Z = np.asarray(Z, order=order)
     b = rng.normal(size=11).astype(dtype)
     (finite_np, ref), (finite_nb, got) = _both(
-        monkeypatch, lambda Z: _kernels.bias_relu(Z, b, check_finite=True), Z
+        monkeypatch, lambda Z: _activations._bias_relu(Z, b, True), Z
     )
     np.testing.assert_array_equal(ref[0], got[0])
     np.testing.assert_array_equal(got[0], np.maximum(Z + b, 0))
@@ -108,7 +98,7 @@ def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype, order):
     assert finite_np is False and finite_nb is False
     clean = Z[3:].copy(order=order)
     (finite_np, _), (finite_nb, _) = _both(
-        monkeypatch, lambda Z: _kernels.bias_relu(Z, b, check_finite=True), clean
+        monkeypatch, lambda Z: _activations._bias_relu(Z, b, True), clean
     )
     assert finite_np is True and finite_nb is True
 
@@ -117,7 +107,7 @@ def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype, order):
     delta[3, 3] = np.inf
     A[3, 3] = 0.0
     with np.errstate(invalid="ignore"):  # numpy's inf * 0
-        (_, ref), (_, got) = _both(monkeypatch, lambda D: _kernels.relu_derivative(A, D), delta)
+        (_, ref), (_, got) = _both(monkeypatch, lambda D: _activations._relu_derivative(A, D), delta)
     np.testing.assert_array_equal(ref[0], got[0])
     assert np.isnan(got[0][3, 3])  # inf * 0, as numpy
     np.testing.assert_array_equal(np.signbit(ref[0]), np.signbit(got[0]))
@@ -130,7 +120,7 @@ def test_softmax_cross_entropy_loop_matches_numpy(monkeypatch, dtype):
     Z = (rng.normal(size=(50, 7)) * 30).astype(dtype)
     Y = np.eye(7, dtype=dtype)[rng.integers(7, size=50)]
     (loss_np, ref), (loss_nb, got) = _both(
-        monkeypatch, lambda Z: _kernels.softmax_cross_entropy(Z, Y), Z
+        monkeypatch, lambda Z: _losses.softmax_cross_entropy(Z, Y), Z
     )
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == np.float32 else dict(rtol=1e-13, atol=1e-15)
     np.testing.assert_allclose(loss_nb, loss_np, **tol)
@@ -153,7 +143,7 @@ def test_softmax_loop_matches_numpy_and_nan_rows(monkeypatch, dtype, n_classes):
     if n_classes > 1:
         Z[2, 0] = -np.inf  # probability 0
     with np.errstate(invalid="ignore"):  # numpy's inf - inf
-        (_, ref), (_, got) = _both(monkeypatch, _kernels.softmax, Z)
+        (_, ref), (_, got) = _both(monkeypatch, _activations.softmax, Z)
     tol = dict(rtol=1e-6, atol=1e-7) if dtype == np.float32 else dict(rtol=1e-14, atol=1e-16)
     np.testing.assert_allclose(got[0], ref[0], **tol)
     assert got[0].dtype == dtype
@@ -171,58 +161,87 @@ def test_softmax_loop_matches_numpy_and_nan_rows(monkeypatch, dtype, n_classes):
 def test_softmax_cross_entropy_loop_makes_nan_rows_nan(monkeypatch):
     monkeypatch.setattr(_kernels, "ENABLED", True)
     Z = np.array([[0.0, np.nan, 1.0], [np.inf, 0.0, 1.0], [0.0, 1.0, 2.0]])
-    loss = _kernels.softmax_cross_entropy(Z, np.eye(3))
+    loss = _losses.softmax_cross_entropy(Z, np.eye(3))
     assert np.isnan(loss[0]) and np.isnan(loss[1]) and np.isfinite(loss[2])
 
 
-# ------------------------------------------------------------ train_step
+# ------------------------------------------------------------ the penalty
 def _net(dtype, seed=0):
-    net = Network([6, 5, 4, 3], "relu", "softmax", dtype)
+    net = Network(dense_stack([6, 5, 4, 3], "relu"), LOSSES["log_loss"], dtype)
     net.params[:] = np.random.default_rng(seed).normal(scale=0.5, size=net.params.size)
     return net
 
 
+class PlainGradientDescent(Optimizer):
+    """An optimizer as a contributor would add one: a numpy update, nothing else."""
+
+    def update(self, params, grad):
+        params -= self.learning_rate * grad
+
+
+OPTIMIZER_CLASSES = [*(OPTIMIZERS[name] for name in OPTIMIZERS), PlainGradientDescent]
+
+
 @pytest.mark.usefixtures("kernels")
-@pytest.mark.parametrize("optimizer", [Adam, SGD])
-@pytest.mark.parametrize("penalty", ["l2", "elasticnet", "l1", None])
+@pytest.mark.parametrize("optimizer", OPTIMIZER_CLASSES, ids=lambda cls: cls.__name__)
+@pytest.mark.parametrize("penalty", [L2(0.3), ElasticNet(0.3, l1_ratio=0.4), L1(0.3), NO_PENALTY],
+                         ids=["l2", "elasticnet", "l1", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
-def test_train_step_equals_loss_grad_then_update(optimizer, penalty, weighted):
-    """Folding the L2 gradient into the optimizer's pass changes nothing."""
+def test_every_optimizer_descends_the_penalised_objective(optimizer, penalty, weighted):
+    """Penalty.step (the L2 part handed to the optimizer as a decay) takes the
+    step the optimizer would take on the full penalised gradient."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(9, 6))
     Y = np.eye(3)[rng.integers(3, size=9)]
     sw = rng.uniform(0.5, 2.0, size=9) if weighted else None
-    kw = dict(alpha=0.3, penalty=penalty, l1_ratio=0.4)
-    fused, plain = _net(np.float64), _net(np.float64)
-    opt_fused = optimizer(fused.params.size, np.float64, learning_rate_init=0.05)
-    opt_plain = optimizer(plain.params.size, np.float64, learning_rate_init=0.05)
+    m = 9.0 if sw is None else float(sw.sum())
+    stepped, reference = _net(np.float64), _net(np.float64)
+    opt_stepped, opt_reference = optimizer(learning_rate_init=0.05), optimizer(learning_rate_init=0.05)
+    opt_stepped.initialize(stepped.params.size, np.float64)
+    opt_reference.initialize(reference.params.size, np.float64)
     for _ in range(3):
-        loss_fused = fused.train_step(opt_fused, X, Y, sw, **kw)
-        loss_plain = plain.loss_grad(X, Y, sw, **kw)
-        opt_plain.update(plain.params, plain.grad)
-        assert loss_fused == pytest.approx(loss_plain, rel=1e-13)
-        np.testing.assert_allclose(fused.params, plain.params, rtol=1e-13, atol=1e-15)
+        loss = stepped.loss_grad(X, Y, sw) + penalty.step(opt_stepped, stepped, m)
+        full = reference.loss_grad(X, Y, sw, penalty)
+        opt_reference.step(reference.params, reference.grad)
+        assert loss == pytest.approx(full, rel=1e-13)
+        np.testing.assert_allclose(stepped.params, reference.params, rtol=1e-13, atol=1e-15)
+    assert not np.allclose(stepped.params, _net(np.float64).params)
+
+
+def test_a_new_optimizer_gets_the_l2_penalty():
+    net = _net(np.float64)
+    start = net.params.copy()
+    opt = PlainGradientDescent(learning_rate_init=0.1)
+    net.grad[:] = 0.0  # no data gradient: only the penalty moves the weights
+    L2(alpha=2.0).step(opt, net, m=4.0)
+    k = net.n_penalised
+    np.testing.assert_allclose(net.params[:k], start[:k] * (1 - 0.1 * 2.0 / 4.0))
+    np.testing.assert_array_equal(net.params[k:], start[k:])  # intercepts: not penalised
 
 
 @pytest.mark.usefixtures("kernels")
-def test_train_step_on_a_zero_weight_batch_applies_no_penalty():
+def test_a_zero_weight_batch_applies_no_penalty():
     net, ref = _net(np.float64), _net(np.float64)
     X, Y = np.ones((4, 6)), np.eye(3)[[0, 1, 2, 0]]
-    opt = SGD(net.params.size, np.float64, momentum=0.0)
-    assert net.train_step(opt, X, Y, np.zeros(4), alpha=1.0) == 0.0
+    opt = SGD(momentum=0.0)
+    opt.initialize(net.params.size, np.float64)
+    assert net.loss_grad(X, Y, np.zeros(4)) + L2(1.0).step(opt, net, 0.0) == 0.0
     np.testing.assert_array_equal(net.params, ref.params)
 
 
 @pytest.mark.usefixtures("kernels")
-@pytest.mark.parametrize("optimizer", [Adam, SGD])
-def test_train_step_keeps_float32(optimizer):
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_optimizers_keep_float32(name):
     net = _net(np.float32)
-    opt = optimizer(net.params.size, np.float32)
+    opt = OPTIMIZERS[name]()
+    opt.initialize(net.params.size, np.float32)
     X = np.ones((4, 6), np.float32)
-    loss = net.train_step(opt, X, np.eye(3, dtype=np.float32)[[0, 1, 2, 0]], alpha=0.1)
+    loss = net.loss_grad(X, np.eye(3, dtype=np.float32)[[0, 1, 2, 0]])
+    loss += L2(0.1).step(opt, net, 4.0)
     assert np.isfinite(loss)
-    assert net.params.dtype == np.float32 and opt.__dict__[
-        "m" if optimizer is Adam else "velocity"].dtype == np.float32
+    arrays = [v for v in vars(opt).values() if isinstance(v, np.ndarray)]
+    assert net.params.dtype == np.float32 and arrays
+    assert all(a.dtype == np.float32 for a in arrays)
 
 
 @pytest.mark.parametrize("variable", ["SKNN_NUMBA", "NUMBA_DISABLE_JIT"])

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from strategies import SOLVERS
 
 from sknn import MLPClassifier, MLPRegressor
 
@@ -68,7 +69,7 @@ def test_regressor_prediction_memory_is_bounded(data):
     assert _peak_beyond_output(reg.predict, X) < 20 * 2**20
 
 
-@pytest.mark.parametrize("solver", ["adam", "sgd", "lbfgs"])
+@pytest.mark.parametrize("solver", SOLVERS)
 def test_fit_does_not_copy_X(solver):
     rng = np.random.default_rng(0)
     X = rng.standard_normal((20_000, 512), dtype=np.float32)  # 41 MB

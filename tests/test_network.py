@@ -5,7 +5,10 @@ import pytest
 from scipy.special import expit, softmax, xlogy
 
 from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from sknn._network import Network, NonFinitePreactivation, n_parameters, predict_output
+from sknn._layers import Dense, Dropout
+from sknn._losses import LOSSES
+from sknn._network import Network, NonFinitePreactivation, dense_stack
+from sknn._penalties import L1, L2, NO_PENALTY, ElasticNet
 
 # Every test here runs with the compiled loops and with the numpy fallback.
 pytestmark = pytest.mark.usefixtures("kernels")
@@ -24,9 +27,15 @@ def _targets(out_activation, n_outputs, rng):
     return rng.normal(size=(N, n_outputs))
 
 
-def _network(activation, out_activation, n_outputs, seed=0):
+# scikit-learn's loss of each output activation
+LOSS_OF = {"softmax": "log_loss", "logistic": "binary_log_loss", "identity": "squared_error",
+           "exp": "poisson"}
+
+
+def _network(activation, out_activation, n_outputs, seed=0, dropout=()):
     rng = np.random.RandomState(seed)
-    net = Network([N_FEATURES, *HIDDEN, n_outputs], activation, out_activation, np.float64)
+    layers = dense_stack([N_FEATURES, *HIDDEN, n_outputs], activation, dropout)
+    net = Network(layers, LOSSES[LOSS_OF[out_activation]], np.float64)
     net.params[:] = rng.normal(scale=0.7, size=net.params.size)
     return net
 
@@ -67,7 +76,7 @@ def test_gradient_matches_finite_differences(activation, out_activation, n_outpu
     net = _network(activation, out_activation, n_outputs)
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets(out_activation, n_outputs, np.random.RandomState(1))
-    _check_gradient(net, X, Y, alpha=0.3)
+    _check_gradient(net, X, Y, penalty=L2(0.3))
 
 
 @pytest.mark.parametrize("out_activation, n_outputs", OUTPUTS)
@@ -76,26 +85,26 @@ def test_gradient_with_sample_weight(out_activation, n_outputs):
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets(out_activation, n_outputs, np.random.RandomState(2))
     sw = np.random.RandomState(3).uniform(0.1, 3.0, size=N)
-    _check_gradient(net, X, Y, sw, alpha=0.1)
+    _check_gradient(net, X, Y, sw, penalty=L2(0.1))
 
 
-@pytest.mark.parametrize("penalty, l1_ratio", [("l1", 0.15), ("elasticnet", 0.4), (None, 0.15)])
-def test_gradient_with_penalties(penalty, l1_ratio):
+@pytest.mark.parametrize("penalty", [L1(0.5), ElasticNet(0.5, l1_ratio=0.4), NO_PENALTY])
+def test_gradient_with_penalties(penalty):
     net = _network("logistic", "identity", 2)
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets("identity", 2, np.random.RandomState(4))
-    _check_gradient(net, X, Y, alpha=0.5, penalty=penalty, l1_ratio=l1_ratio)
+    _check_gradient(net, X, Y, penalty=penalty)
 
 
 def test_gradient_with_dropout_masks():
     """With the masks held fixed, the gradient is exact through dropped units."""
-    net = _network("relu", "softmax", 3)
+    net = _network("relu", "softmax", 3, dropout=(0.5, 0.25))
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets("softmax", 3, np.random.RandomState(5))
 
     def loss_at():
-        rng = np.random.default_rng(7)  # the same masks at every evaluation
-        return net.loss_grad(X, Y, dropout=(0.5, 0.25), rng=rng)
+        net.set_random_state(np.random.default_rng(7))  # the same masks at every evaluation
+        return net.loss_grad(X, Y)
 
     loss_at()
     analytic = net.grad.copy()
@@ -108,19 +117,18 @@ def test_sparse_input_gives_the_dense_gradient():
     net = _network("tanh", "softmax", 3)
     X = RNG.normal(size=(N, N_FEATURES)) * (RNG.uniform(size=(N, N_FEATURES)) > 0.5)
     Y = _targets("softmax", 3, np.random.RandomState(6))
-    dense_loss = net.loss_grad(X, Y, alpha=0.1)
+    dense_loss = net.loss_grad(X, Y, penalty=L2(0.1))
     dense_grad = net.grad.copy()
-    sparse_loss = net.loss_grad(sp.csr_matrix(X), Y, alpha=0.1)
+    sparse_loss = net.loss_grad(sp.csr_matrix(X), Y, penalty=L2(0.1))
     np.testing.assert_allclose(sparse_loss, dense_loss, rtol=1e-12)
     np.testing.assert_allclose(net.grad, dense_grad, rtol=1e-12, atol=1e-15)
 
 
 def _naive_forward(net, X):
+    """Each dense layer's activation of ``X @ coef + intercept``, written out."""
     A = X
-    for i, (W, b) in enumerate(zip(net.coefs, net.intercepts)):
-        A = A @ W + b
-        if i < len(net.coefs) - 1:
-            A = _naive_activation(net.activation.name, A)
+    for layer in net.layers:
+        A = _naive_activation(layer.activation.name, A @ layer.coef + layer.intercept)
     return A
 
 
@@ -171,7 +179,7 @@ def test_loss_value_matches_its_formula(out_activation, naive_loss):
     net = _network("tanh", out_activation, 3)
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets(out_activation, 3, np.random.RandomState(8))
-    loss = net.loss_grad(X, Y)  # alpha=0: the mean data loss only
+    loss = net.loss_grad(X, Y)  # no penalty: the mean data loss only
     Z = _naive_forward(net, X)
     np.testing.assert_allclose(loss, naive_loss(Z, Y).mean(), rtol=1e-12)
 
@@ -184,6 +192,8 @@ def test_predict_output_matches_naive_forward(out_activation):
     OUTPUT_ACTIVATIONS[out_activation](naive)
     for chunk_rows in (None, 1, 7):
         np.testing.assert_allclose(net.predict(X, chunk_rows=chunk_rows), naive, rtol=1e-12)
+        raw = net.predict(X, chunk_rows=chunk_rows, raw=True)
+        np.testing.assert_allclose(raw, _naive_forward(net, X), rtol=1e-12)
 
 
 def test_extreme_logits_give_finite_losses_without_warnings():
@@ -200,10 +210,10 @@ def test_extreme_logits_give_finite_losses_without_warnings():
 
 
 def test_float32_network_stays_float32():
-    net = Network([N_FEATURES, 5, 3], "relu", "softmax", np.float32)
+    net = Network(dense_stack([N_FEATURES, 5, 3], "relu"), LOSSES["log_loss"], np.float32)
     X = RNG.normal(size=(N, N_FEATURES)).astype(np.float32)
     Y = _targets("softmax", 3, np.random.RandomState(9)).astype(np.float32)
-    net.loss_grad(X, Y, alpha=0.1)
+    net.loss_grad(X, Y, penalty=L2(0.1))
     assert net.grad.dtype == np.float32
     assert net.predict(X).dtype == np.float32
 
@@ -211,38 +221,97 @@ def test_float32_network_stays_float32():
 @pytest.mark.parametrize(
     "units, expected", [((6, 1), 7), ((6, 4, 1), 33), ((6, 4, 4, 1), 53), ((6, 4, 4, 4, 1), 73)]
 )
-def test_parameter_count_matches_the_seed(units, expected):
-    assert n_parameters(units) == expected
-    assert Network(units, "relu", "identity", np.float64).params.size == expected
+def test_parameter_counts_of_dense_networks(units, expected):
+    """6 inputs, 1 output and hidden layers of 4: 7, 33, 53, 73 parameters."""
+    net = Network(dense_stack(units, "relu", (0.5,) * (len(units) - 2)), LOSSES["squared_error"],
+                  np.float64)
+    assert net.params.size == expected
 
 
-def test_coefs_are_views_of_the_flat_buffer():
-    net = _network("relu", "identity", 2)
+def test_layers_own_views_of_the_flat_vector_in_sklearns_packing():
+    net = _network("relu", "identity", 2, dropout=(0.5, 0.0))
+    first, _, second, third = net.layers
     net.params[:] = 0
-    net.coefs[1][0, 0] = 5.0
-    net.intercepts[0][1] = -3.0
+    second.coef[0, 0] = 5.0
+    first.intercept[1] = -3.0
     assert net.params.sum() == 2.0
-    # scikit-learn's packing: all weight matrices first, then all intercepts
+    # scikit-learn's packing: all weight matrices first, then all intercepts,
+    # and the penalty sees the weight matrices alone
     assert net.params[N_FEATURES * HIDDEN[0]] == 5.0
+    n_weights = N_FEATURES * HIDDEN[0] + HIDDEN[0] * HIDDEN[1] + HIDDEN[1] * 2
+    assert net.n_penalised == n_weights
+    assert net.params[n_weights + 1] == -3.0
+    # gradients are views too
+    net.grad[:] = 0
+    third.intercept_grad[:] = 7.0
+    np.testing.assert_array_equal(net.grad[-2:], 7.0)
 
 
-def test_predict_output_uses_the_result_dtype():
-    net = _network("relu", "identity", 2)
-    X32 = RNG.normal(size=(5, N_FEATURES)).astype(np.float32)
-    out = predict_output(X32, net.coefs, net.intercepts, "relu", "identity")
-    assert out.dtype == np.float64
+def test_fitted_attributes_round_trip_through_load():
+    net = _network("tanh", "softmax", 3, dropout=(0.2, 0.2))
+    attributes = net.fitted_attributes(copy=True)
+    assert [W.shape for W in attributes["coefs_"]] == [(4, 5), (5, 3), (3, 3)]
+    assert attributes["n_layers_"] == 4 and attributes["n_outputs_"] == 3
+    assert attributes["out_activation_"] == "softmax" and attributes["n_params_"] == 4 * 5 + 5 + 5 * 3 + 3 + 3 * 3 + 3
+    before = net.params.copy()
+    net.params[:] = 0
+    net.load(attributes)
+    np.testing.assert_array_equal(net.params, before)
+
+
+def test_inference_network_uses_the_fitted_arrays_themselves():
+    net = _network("relu", "softmax", 3)
+    attributes = net.fitted_attributes(copy=True)
+    layers = dense_stack([N_FEATURES, *HIDDEN, 3], "relu")
+    inference = Network.from_fitted(layers, "softmax", attributes, np.float64)
+    X = RNG.normal(size=(20, N_FEATURES))
+    np.testing.assert_array_equal(inference.predict(X), net.predict(X))
+    assert inference.layers[0].coef is attributes["coefs_"][0]  # borrowed, not copied
+    attributes["coefs_"][-1][...] = 0
+    attributes["intercepts_"][-1][...] = 0
+    np.testing.assert_allclose(inference.predict(X), 1 / 3)
+
+
+def test_dropout_layer_zeroes_a_fraction_p_and_gates_the_gradient():
+    layer = Dropout(400, 0.3)
+    layer.allocate(500, np.float64, input_grad=True)
+    layer.rng = np.random.default_rng(0)
+    H = np.abs(np.random.RandomState(1).normal(size=(500, 400))) + 0.1
+    dropped = layer.forward(H, training=True)
+    kept = dropped > 0
+    assert 1 - kept.mean() == pytest.approx(0.3, abs=0.01)
+    np.testing.assert_allclose(dropped[kept], H[kept] / 0.7)
+    assert dropped.mean() == pytest.approx(H.mean(), rel=0.01)
+    delta = layer.backward(np.ones_like(H))
+    np.testing.assert_array_equal(delta, np.where(kept, 1 / 0.7, 0.0))
+    assert layer.forward(H) is H  # inference: unchanged
+
+
+def test_dense_layer_forward_and_backward_by_hand():
+    layer = Dense(3, 2, "relu")
+    layer.bind("coef", np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0]]), np.empty((3, 2)))
+    layer.bind("intercept", np.array([0.0, 0.5]), np.empty(2))
+    layer.allocate(4, np.float64, input_grad=True)
+    X = np.array([[1.0, 2.0, 0.0], [0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
+    A = layer.forward(X, training=True)
+    np.testing.assert_array_equal(A, np.maximum(X @ layer.coef + layer.intercept, 0))
+    delta = np.ones((4, 2))
+    dx = layer.backward(delta.copy())
+    gate = (A > 0).astype(float)
+    np.testing.assert_array_equal(layer.intercept_grad, gate.sum(axis=0))
+    np.testing.assert_array_equal(layer.coef_grad, X.T @ gate)
+    np.testing.assert_array_equal(dx, gate @ layer.coef.T)
 
 
 @pytest.mark.parametrize("activation", ["relu", "tanh", "identity"])
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
-def test_predict_output_check_layers_sees_nan_and_inf_in_the_first_layer(activation, bad):
+def test_predict_check_layers_sees_nan_and_inf_in_the_first_layer(activation, bad):
     net = _network(activation, "softmax", 3)
     X = RNG.normal(size=(50, N_FEATURES))
-    args = (net.coefs, net.intercepts, activation, "softmax")
-    predict_output(X, *args, chunk_rows=16, check_layers=1)  # finite: no error
+    net.predict(X, chunk_rows=16, check_layers=1)  # finite: no error
     X[37, 2] = bad  # in the third chunk
     with np.errstate(invalid="ignore", over="ignore"):  # inf * 0 in the products
         with pytest.raises(NonFinitePreactivation):
-            predict_output(X, *args, chunk_rows=16, check_layers=1)
-        out = predict_output(X, *args, chunk_rows=16)  # unchecked: never raises
+            net.predict(X, chunk_rows=16, check_layers=1)
+        out = net.predict(X, chunk_rows=16)  # unchecked: never raises
     assert np.isfinite(out[:37]).all() and np.isfinite(out[38:]).all()

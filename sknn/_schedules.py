@@ -1,0 +1,74 @@
+"""Learning-rate schedules: how an optimizer's ``learning_rate`` changes
+between epochs, and what happens when training stalls.
+
+The fit loop calls :meth:`Schedule.epoch_end` after every epoch and
+:meth:`Schedule.plateau` when ``n_iter_no_change`` epochs in a row brought no
+improvement of ``tol``. A schedule declares its hyperparameters in its
+constructor, with the estimator's parameter names. To add one, subclass
+:class:`Schedule` and register it in :data:`SCHEDULES`; its name becomes a
+valid ``learning_rate``.
+"""
+
+from ._registry import Registry
+
+__all__ = ["SCHEDULES", "Schedule"]
+
+SCHEDULES = Registry("learning-rate schedule")
+
+
+class Schedule:
+    """Base class: the learning rate stays, and a plateau stops training."""
+
+    def epoch_end(self, optimizer, samples_seen):
+        """Update ``optimizer.learning_rate`` after an epoch."""
+
+    def plateau(self, optimizer, message, verbose):
+        """Training stalled: return True to stop, or adjust and go on."""
+        if verbose:
+            print(message + " Stopping.")
+        return True
+
+
+@SCHEDULES.register("constant")
+class Constant(Schedule):
+    """``learning_rate_init`` throughout."""
+
+
+@SCHEDULES.register("invscaling")
+class InvScaling(Schedule):
+    """``learning_rate_init / (t + 1) ** power_t`` after each epoch, ``t``
+    the number of training samples seen so far.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> opt = SimpleNamespace(learning_rate_init=0.1, learning_rate=0.1)
+    >>> InvScaling(power_t=0.5).epoch_end(opt, samples_seen=99)
+    >>> opt.learning_rate
+    0.01
+    """
+
+    def __init__(self, power_t=0.5):
+        self.power_t = float(power_t)
+
+    def epoch_end(self, optimizer, samples_seen):
+        try:
+            optimizer.learning_rate = optimizer.learning_rate_init / (samples_seen + 1) ** self.power_t
+        except OverflowError:  # a huge power_t: the rate underflows to 0
+            optimizer.learning_rate = 0.0
+
+
+@SCHEDULES.register("adaptive")
+class Adaptive(Schedule):
+    """Divide the learning rate by 5 on each plateau; stop once it is at
+    most 1e-6."""
+
+    def plateau(self, optimizer, message, verbose):
+        if optimizer.learning_rate <= 1e-6:
+            if verbose:
+                print(message + " Learning rate too small. Stopping.")
+            return True
+        optimizer.learning_rate /= 5.0
+        if verbose:
+            print(message + " Setting learning rate to %f" % optimizer.learning_rate)
+        return False
