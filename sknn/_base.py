@@ -101,11 +101,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "solver": [StrOptions({"lbfgs"} | set(OPTIMIZERS))],
+        "activation": [StrOptions(ACTIVATIONS.names())],
+        "solver": [StrOptions(OPTIMIZERS.names("lbfgs"))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(set(SCHEDULES))],
+        "learning_rate": [StrOptions(SCHEDULES.names())],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -126,8 +126,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             Options(Real, {np.inf}),
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "init": [StrOptions(set(INITIALIZERS)), callable],
-        "penalty": [StrOptions(set(PENALTIES)), None],
+        "init": [StrOptions(INITIALIZERS.names()), callable],
+        "penalty": [StrOptions(PENALTIES.names()), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }

@@ -18,7 +18,7 @@ from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 from ._schedules import SCHEDULES
 
-_REGRESSION_LOSSES = {name for name, loss in LOSSES.items() if loss.regression}
+_REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
 _SOLVERS = {"lbfgs", *OPTIMIZERS}
 
 

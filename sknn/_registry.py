@@ -8,7 +8,7 @@ available everywhere.
 """
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Mapping, Set
 
 __all__ = ["Registry"]
 
@@ -51,6 +51,10 @@ class Registry(Mapping):
         self._entries[name] = entry
         return entry
 
+    def unregister(self, name):
+        """Remove ``name`` (for example an entry a test registered)."""
+        del self._entries[name]
+
     def __getitem__(self, name):
         try:
             return self._entries[name]
@@ -75,6 +79,43 @@ class Registry(Mapping):
         wanted = inspect.signature(cls).parameters
         return cls(**{key: params[key] for key in wanted if key in params})
 
+    def names(self, *extra, where=None):
+        """A live set of the registered names (those whose entry satisfies
+        ``where``), plus ``extra``: entries registered later are in it too.
+
+        Examples
+        --------
+        >>> kinds = Registry("kind")
+        >>> valid = kinds.names("none")
+        >>> kinds.register("big", 2) and sorted(valid)
+        ['big', 'none']
+        """
+        return _Names(self, extra, where)
+
     def choices(self):
         """The registered names, quoted and comma separated, for documentation."""
         return ", ".join(repr(name) for name in self)
+
+
+class _Names(Set):
+    """The names of a registry as a set that follows the registry."""
+
+    def __init__(self, registry, extra, where):
+        self._registry, self._extra, self._where = registry, tuple(extra), where
+
+    def _current(self):
+        names = [n for n in self._registry if self._where is None or self._where(self._registry[n])]
+        return sorted({*names, *self._extra})
+
+    def __contains__(self, name):
+        return name in self._current()
+
+    def __iter__(self):
+        return iter(self._current())
+
+    def __len__(self):
+        return len(self._current())
+
+    @classmethod
+    def _from_iterable(cls, iterable):
+        return set(iterable)
