@@ -1,4 +1,4 @@
-"""What the seed's knobs buy: 5-fold CV accuracy / R2 on scikit-learn's data sets.
+"""What the network-design knobs buy: 5-fold CV accuracy / R2 on scikit-learn's data sets.
 
 Compares, in a ``StandardScaler`` pipeline and the same 5 folds:
 

@@ -18,7 +18,7 @@ PyTorch), in this one process, so that the drift of a shared machine hits all
 of them alike. The ratio ``sknn / sklearn`` is what to read: the median over
 rounds of the two times of one round (paired), which a slow spell moves less
 than the ratio of the two medians does. GFLOP/s counts
-the dense math of DESIGN.md section 5 (``6 * n * sum(fi * fo)`` per epoch for
+the dense math (``6 * n * sum(fi * fo)`` per epoch for
 training, ``2 * n * sum(fi * fo)`` for prediction) and ``%peak`` compares it
 with plain numpy matrix products of the same shapes and dtype, timed here.
 """

@@ -185,7 +185,7 @@ def test_loss_value_matches_its_formula(out_activation, naive_loss):
 
 
 @pytest.mark.parametrize("out_activation", sorted(OUTPUT_ACTIVATIONS))
-def test_predict_output_matches_naive_forward(out_activation):
+def test_predict_matches_naive_forward(out_activation):
     net = _network("relu", out_activation, 3)
     X = RNG.normal(size=(50, N_FEATURES))
     naive = _naive_forward(net, X)
