@@ -1,5 +1,5 @@
 """Hypothesis strategies for hostile inputs and hyperparameters, and the
-checks the reliability tests share.
+checks and helpers the tests share.
 
 Every fuzzed call must either work and return finite, well-formed output, or
 raise a ValueError / TypeError whose message names one of the problems the
@@ -392,3 +392,49 @@ def validation_rows(est, y):
     _, val = train_test_split(np.arange(len(y)), test_size=est.validation_fraction,
                               random_state=rng, stratify=y)
     return val
+
+
+def relative_error(a, b):
+    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
+
+
+def fd_gradient(net, loss_at, eps=1e-6):
+    """Central finite differences of ``loss_at()`` over ``net.params``."""
+    grad = np.empty_like(net.params)
+    for j in range(net.params.size):
+        saved = net.params[j]
+        net.params[j] = saved + eps
+        up = loss_at()
+        net.params[j] = saved - eps
+        down = loss_at()
+        net.params[j] = saved
+        grad[j] = (up - down) / (2 * eps)
+    return grad
+
+
+class Recorder:
+    """A scikit-learn callback recording every task end: (estimator name,
+    task name, fitted_estimator); asks to stop after ``stop_after`` epochs."""
+
+    def __init__(self, stop_after=None):
+        self.ends = []
+        self.stop_after = stop_after
+
+    def setup(self, estimator, context):
+        pass
+
+    def teardown(self, estimator, context):
+        pass
+
+    def on_fit_task_begin(self, estimator, context):
+        pass
+
+    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
+        self.ends.append((type(estimator).__name__, context.task_name, fitted_estimator))
+        epochs = sum(name in ("epoch", "iteration") for _, name, _ in self.ends)
+        return self.stop_after is not None and epochs >= self.stop_after
+
+    def tasks(self, name):
+        """The fitted estimators of the tasks called ``name`` (None where a
+        task ended without one, as an interrupted epoch does)."""
+        return [fitted for _, task, fitted in self.ends if task == name]

@@ -12,7 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from strategies import SOLVERS
+from strategies import SOLVERS, Recorder
 
 import sknn._callbacks
 from sknn import MLPClassifier, MLPRegressor
@@ -27,31 +27,6 @@ def iris():
 
 
 # ---------------------------------------------------------------- callbacks
-class Recorder:
-    """Records every task end: (estimator, task name, fitted_estimator)."""
-
-    def __init__(self, stop_after=None):
-        self.ends = []
-        self.stop_after = stop_after
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        self.ends.append((type(estimator).__name__, context.task_name, fitted_estimator))
-        epochs = sum(name in ("epoch", "iteration") for _, name, _ in self.ends)
-        return self.stop_after is not None and epochs >= self.stop_after
-
-    def tasks(self, name):
-        return [fitted for _, task, fitted in self.ends if task == name]
-
-
 class PropagatedRecorder(Recorder):
     """The same, auto-propagated by meta-estimators to their sub-estimators."""
 

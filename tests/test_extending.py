@@ -11,6 +11,7 @@ from scipy.special import expit
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from strategies import fd_gradient, relative_error
 
 from sknn import MLPClassifier, MLPRegressor
 from sknn._activations import ACTIVATIONS, Activation
@@ -45,21 +46,8 @@ def _cli_accepts(*args):
     return _parser().parse_args(["fit", "data.csv", "--target", "y", *args])
 
 
-def _relative_error(a, b):
-    return np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b))
 
 
-def _fd_gradient(net, loss_at, eps=1e-6):
-    grad = np.empty_like(net.params)
-    for j in range(net.params.size):
-        saved = net.params[j]
-        net.params[j] = saved + eps
-        up = loss_at()
-        net.params[j] = saved - eps
-        down = loss_at()
-        net.params[j] = saved
-        grad[j] = (up - down) / (2 * eps)
-    return grad
 
 
 # --------------------------------------------------------------- activation
@@ -90,8 +78,8 @@ def test_a_new_activation(iris):
         net.params[:] = np.random.RandomState(0).normal(size=net.params.size)
         Y = np.eye(3)[y[::15]]
         net.loss_grad(X[::15], Y)
-        numeric = _fd_gradient(net, lambda: net.loss_grad(X[::15], Y))
-        assert _relative_error(net.grad, numeric) < 1e-6
+        numeric = fd_gradient(net, lambda: net.loss_grad(X[::15], Y))
+        assert relative_error(net.grad, numeric) < 1e-6
     with pytest.raises(InvalidParameterError, match="activation"):
         MLPClassifier(activation="swish").fit(X, y)
 
@@ -216,8 +204,8 @@ def test_a_new_layer_type():
     net.params[:] = rng.normal(size=net.params.size)
     # its gradient, against finite differences
     net.loss_grad(X, Y, penalty=L2(0.5))
-    numeric = _fd_gradient(net, lambda: net.loss_grad(X, Y, penalty=L2(0.5)))
-    assert _relative_error(net.grad, numeric) < 1e-6
+    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, penalty=L2(0.5)))
+    assert relative_error(net.grad, numeric) < 1e-6
     # exported under its own attribute; not penalised (placed after the weights)
     attributes = net.fitted_attributes()
     assert len(attributes["scales_"]) == 1 and attributes["scales_"][0].shape == (5,)

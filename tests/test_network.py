@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from scipy.special import expit, softmax, xlogy
+from strategies import fd_gradient, relative_error
 
 from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from sknn._layers import Dense, Dropout
@@ -40,30 +41,16 @@ def _network(activation, out_activation, n_outputs, seed=0, dropout=()):
     return net
 
 
-def _fd_gradient(net, loss_at, eps=1e-6):
-    """Central finite differences of ``loss_at()`` over ``net.params``."""
-    grad = np.empty_like(net.params)
-    for j in range(net.params.size):
-        saved = net.params[j]
-        net.params[j] = saved + eps
-        up = loss_at()
-        net.params[j] = saved - eps
-        down = loss_at()
-        net.params[j] = saved
-        grad[j] = (up - down) / (2 * eps)
-    return grad
 
 
-def _relative_error(a, b):
-    return np.linalg.norm(a - b) / max(np.linalg.norm(a) + np.linalg.norm(b), 1e-300)
 
 
 def _check_gradient(net, X, Y, sw=None, **kwargs):
     loss = net.loss_grad(X, Y, sw, **kwargs)
     analytic = net.grad.copy()
-    numeric = _fd_gradient(net, lambda: net.loss_grad(X, Y, sw, **kwargs))
+    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw, **kwargs))
     assert np.isfinite(loss)
-    assert _relative_error(analytic, numeric) < 1e-6
+    assert relative_error(analytic, numeric) < 1e-6
 
 
 OUTPUTS = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 1),
@@ -108,7 +95,7 @@ def test_gradient_with_dropout_masks():
 
     loss_at()
     analytic = net.grad.copy()
-    assert _relative_error(analytic, _fd_gradient(net, loss_at)) < 1e-6
+    assert relative_error(analytic, fd_gradient(net, loss_at)) < 1e-6
 
 
 def test_sparse_input_gives_the_dense_gradient():

@@ -15,6 +15,7 @@ from strategies import (
     SOLVERS,
     STOCHASTIC_SOLVERS,
     TINY,
+    Recorder,
     all_finite,
     assert_same_state,
     attempt,
@@ -31,26 +32,6 @@ import sknn._network
 from sknn import MLPClassifier
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-
-
-class EpochRecorder:
-    """A scikit-learn callback keeping the fitted model after every epoch."""
-
-    def __init__(self):
-        self.models = []
-
-    def setup(self, estimator, context):
-        pass
-
-    def teardown(self, estimator, context):
-        pass
-
-    def on_fit_task_begin(self, estimator, context):
-        pass
-
-    def on_fit_task_end(self, estimator, context, *, fitted_estimator=None):
-        if context.task_name == "epoch" and fitted_estimator is not None:
-            self.models.append(fitted_estimator)  # None: an interrupted epoch
 
 
 def _interrupt_after(monkeypatch, k, exc=KeyboardInterrupt):
@@ -87,8 +68,8 @@ def test_keyboard_interrupt_stops_keeps_a_usable_model_and_warns(
         random_state=0,
     )
     calls = _interrupt_after(monkeypatch, 20)
-    epochs = EpochRecorder()  # the model after every epoch, through sklearn's callbacks
-    est = Est(**params).set_callbacks(epochs)
+    recorder = Recorder()  # the model after every epoch, through sklearn's callbacks
+    est = Est(**params).set_callbacks(recorder)
     with pytest.warns(UserWarning, match="Training interrupted by user"):
         assert est.fit(X, y) is est
     assert calls["n"] == 21  # stopped at the interrupt, no further work
@@ -110,11 +91,12 @@ def test_keyboard_interrupt_stops_keeps_a_usable_model_and_warns(
         assert est.n_iter_ == len(est.loss_curve_) == epochs_done < params["max_iter"]
     if early_stopping:
         # the weights restored are those of the epoch with the best score
-        scores = [model.validation_scores_[-1] for model in epochs.models]
+        epochs = [model for model in recorder.tasks("epoch") if model is not None]
+        scores = [model.validation_scores_[-1] for model in epochs]
         best = int(np.argmax(scores))
         assert est.best_validation_score_ == scores[best] == max(est.validation_scores_)
         for a, b in zip(est.coefs_ + est.intercepts_,
-                        epochs.models[best].coefs_ + epochs.models[best].intercepts_):
+                        epochs[best].coefs_ + epochs[best].intercepts_):
             np.testing.assert_array_equal(a, b)
 
 
