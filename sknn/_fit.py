@@ -256,6 +256,17 @@ class _SolverBlasThreads:
         return self._blas.limit(limits=self._threads)
 
 
+def _batch_size(batch_size, n):
+    """scikit-learn's rule: 'auto' is min(200, n); larger sizes are clipped."""
+    if batch_size == "auto":
+        return min(200, n)
+    if batch_size > n:
+        warnings.warn(
+            "Got `batch_size` less than 1 or larger than sample size. It is going to be clipped"
+        )
+    return int(np.clip(batch_size, 1, n))
+
+
 def _stratified_split(n, fraction, rng, stratify):
     """Indices of the training and validation rows of early stopping."""
     too_small = (
@@ -299,8 +310,7 @@ class Trainer:
         previous = getattr(est, "_optimizer", None)
         if incremental and previous is not None:
             self.optimizer = copy.deepcopy(previous)
-        self._params = params
-        self.interrupted = False
+        self.hyperparameters = params
 
     def fit(self, X, Y, sample_weight, targets):
         self.guard = DivergenceGuard(self.net, X)
@@ -317,16 +327,15 @@ class Trainer:
             yield
         except KeyboardInterrupt:
             warnings.warn("Training interrupted by user.")
-            self.interrupted = True
 
     # ----------------------------------------------------------- stochastic
     def fit_loop(self, X, Y, sample_weight, targets):
         est, net = self.est, self.net
         if self.optimizer is None:
-            self.optimizer = OPTIMIZERS.create(est.solver, self._params)
+            self.optimizer = OPTIMIZERS.create(est.solver, self.hyperparameters)
             self.optimizer.initialize(net.params.size, net.dtype)
         self.schedule = (
-            SCHEDULES.create(est.learning_rate, self._params)
+            SCHEDULES.create(est.learning_rate, self.hyperparameters)
             if self.optimizer.schedulable else Constant()
         )
         train_idx, validation = np.arange(X.shape[0]), None
@@ -336,18 +345,10 @@ class Trainer:
             validation = ValidationSet(X, Y, targets, sample_weight, val_idx,
                                        est._score_from_output)
         n = train_idx.shape[0]
-        if est.batch_size == "auto":
-            batch_size = min(200, n)
-        else:
-            if est.batch_size > n:
-                warnings.warn(
-                    "Got `batch_size` less than 1 or larger than "
-                    "sample size. It is going to be clipped"
-                )
-            batch_size = int(np.clip(est.batch_size, 1, n))
         if net.stochastic:
             net.set_random_state(np.random.default_rng(self.rng.randint(np.iinfo(np.int32).max)))
-        batches = Batches(X, Y, sample_weight, train_idx, batch_size, est.shuffle)
+        batches = Batches(X, Y, sample_weight, train_idx, _batch_size(est.batch_size, n),
+                          est.shuffle)
         best_params = net.params.copy() if validation is not None else None
         # Fallbacks on divergence: the starts of the current and of the
         # previous epoch (swapped, not copied).
