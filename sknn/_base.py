@@ -413,17 +413,22 @@ class _FitState:
             "The validation set is too small. Increase 'validation_fraction' "
             "or the size of your dataset."
         )
-        if np.ceil(est.validation_fraction * n) < 2:
-            raise ValueError(too_small)
+        stratify = est._stratify_labels(targets)
         try:
-            return train_test_split(
-                idx,
-                random_state=self.rng,
-                test_size=est.validation_fraction,
-                stratify=est._stratify_labels(targets),
+            train, val = train_test_split(
+                idx, random_state=self.rng, test_size=est.validation_fraction, stratify=stratify
             )
-        except ValueError as exc:  # a class too rare to stratify
-            raise ValueError(f"{too_small} (stratified split: {exc})") from exc
+        except ValueError as exc:  # scikit-learn's reason first, e.g. a class too rare
+            if stratify is None:
+                raise ValueError(too_small) from exc
+            raise ValueError(
+                f"{exc}. Early stopping holds out a validation set stratified by "
+                "class: add samples of the rare classes, increase "
+                "'validation_fraction', or set early_stopping=False."
+            ) from exc
+        if val.shape[0] < 2:
+            raise ValueError(too_small)
+        return train, val
 
     def fit_stochastic(self, X, Y, sample_weight, targets, dropout):
         est, net = self.est, self.net
