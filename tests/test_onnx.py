@@ -167,6 +167,17 @@ def test_dropout_exports_the_inference_form():
     np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-12)
 
 
+def test_single_class():
+    X = _data(seed=8)
+    clf = MLPClassifier((4,), max_iter=20, random_state=0).fit(X, np.full(len(X), "spam"))
+    (labels, proba), _ = _run(to_onnx(clf, X[:1], options={"zipmap": False}), X)
+    np.testing.assert_array_equal(labels, clf.predict(X))
+    assert proba.shape == (len(X), 2)
+    np.testing.assert_allclose(proba, clf.predict_proba(X), atol=1e-12)
+    with pytest.raises(ValueError, match=r"single class.*options=\{'zipmap': False\}"):
+        to_onnx(clf, X[:1])
+
+
 def test_float_classes_become_integer_labels_as_in_skl2onnx():
     X = _data(seed=7)
     y = np.where(X[:, 0] > 0, 2.0, -1.0)
