@@ -66,9 +66,18 @@ def register_onnx_converters():
 
 
 def _register_if_installed():
-    """Register with skl2onnx if it is installed; nothing otherwise."""
-    if importlib.util.find_spec("skl2onnx") is not None:
+    """Register with skl2onnx if it is installed; nothing otherwise.
+
+    An installed skl2onnx that fails to import (e.g. beside an incompatible
+    onnx) does not stop ``import sknn``; ``register_onnx_converters`` then
+    reports it.
+    """
+    if importlib.util.find_spec("skl2onnx") is None:
+        return
+    try:
         register_onnx_converters()
+    except ImportError:
+        pass
 
 
 def _hidden_activations(est):

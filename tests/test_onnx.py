@@ -1,5 +1,6 @@
 """ONNX export with skl2onnx, checked by running the graphs in onnxruntime."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -190,6 +191,16 @@ def test_float_classes_become_integer_labels_as_in_skl2onnx():
 def test_missing_skl2onnx_names_the_onnx_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "skl2onnx", None)
     with pytest.raises(ImportError, match=r"pip install 'sknn\[onnx\]'"):
+        register_onnx_converters()
+
+
+def test_a_broken_skl2onnx_does_not_stop_import_sknn(monkeypatch):
+    from sknn import _onnx
+
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)  # installed, but fails to import
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
+    _onnx._register_if_installed()  # no error
+    with pytest.raises(ImportError, match="sknn\\[onnx\\]"):
         register_onnx_converters()
 
 
