@@ -7,7 +7,18 @@ activations and class weights.
 
 from ._classes import MLPClassifier, MLPRegressor
 from ._display import LossCurveDisplay
+from ._onnx import _register_if_installed, register_onnx_converters
 
 __version__ = "0.1.0"
 
-__all__ = ["LossCurveDisplay", "MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = [
+    "LossCurveDisplay",
+    "MLPClassifier",
+    "MLPRegressor",
+    "__version__",
+    "register_onnx_converters",
+]
+
+# skl2onnx.to_onnx converts sknn's estimators without a further step when
+# the 'onnx' extra is installed.
+_register_if_installed()

@@ -1,7 +1,7 @@
 """The public estimators: targets, predictions and tags."""
 
 import numpy as np
-from scipy.special import log_expit, logsumexp
+from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.utils._param_validation import InvalidParameterError, StrOptions
@@ -20,6 +20,21 @@ from ._schedules import SCHEDULES
 
 _REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
 _SOLVERS = {"lbfgs", *OPTIMIZERS}
+
+# The estimators' documentation pages (the HTML representation links there and
+# to each parameter's entry).
+_DOC_LINK_TEMPLATE = (
+    "https://sknn.readthedocs.io/en/latest/api/generated/"
+    "{estimator_module}.{estimator_name}.html"
+)
+
+
+def _label_array(labels):
+    """Labels in numpy's own dtype: strings held in an object array (as from a
+    pandas Series or Categorical) become a unicode array, as scikit-learn's
+    ``unique_labels`` returns them."""
+    labels = np.asarray(labels)
+    return np.asarray(labels.tolist()) if labels.dtype == object else labels
 
 
 def _check_labels(labels, name):
@@ -47,6 +62,20 @@ def _check_labels(labels, name):
                 "strings. Convert y to a numeric array (e.g. np.asarray(y, "
                 "dtype=int)) or to strings."
             )
+
+
+def _check_multilabel_classes(classes, present):
+    """``classes`` of a multilabel ``y`` must be its column indices."""
+    if not set(present.tolist()) <= set(classes.tolist()):
+        raise ValueError(
+            "`y` has classes not in `self.classes_`. "
+            f"`self.classes_` has {classes}. 'y' has {present}."
+        )
+    if len(classes) != len(present):
+        raise ValueError(
+            f"`classes` {classes} has more labels than the multilabel `y` has "
+            f"columns ({len(present)}); its classes are the column indices {present}."
+        )
 
 
 _COMMON_PARAMS_DOC = f"""
@@ -119,8 +148,11 @@ _COMMON_PARAMS_DOC = f"""
     validation_fraction : float, default=0.1
         Share of training data held out for early stopping.
 
-    beta_1, beta_2 : float, default=0.9, 0.999
-        Decay rates of Adam's moment estimates, in [0, 1).
+    beta_1 : float, default=0.9
+        Decay rate of Adam's first moment estimates, in [0, 1).
+
+    beta_2 : float, default=0.999
+        Decay rate of Adam's second moment estimates, in [0, 1).
 
     epsilon : float, default=1e-8
         Numerical stability term of Adam.
@@ -230,8 +262,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     class_weight : dict, 'balanced' or None, default=None
         Weights of the classes, multiplied into ``sample_weight``; 'balanced'
-        uses ``n_samples / (n_classes * np.bincount(y))``. Single-label
-        targets only; 'balanced' is not available in ``partial_fit``.
+        uses ``n_samples / (n_classes * np.bincount(y))``, with the counts
+        weighted by ``sample_weight`` when it is given (as in
+        ``LogisticRegression``). Single-label targets only; 'balanced' is not
+        available in ``partial_fit``.
 
     Attributes
     ----------
@@ -258,6 +292,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     """
 
     loss = "log_loss"
+    _doc_link_module = "sknn"
+    _doc_link_template = _DOC_LINK_TEMPLATE
 
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
@@ -339,6 +375,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         _check_labels(y, "y")
+        y = _label_array(y)
         check_classification_targets(y)
         kind = type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
@@ -352,7 +389,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         present = np.arange(y.shape[1]) if multilabel else np.unique(y)
         fresh = not hasattr(self, "classes_") or (not self.warm_start and not incremental)
         if classes is not None:
-            fresh_classes = np.arange(y.shape[1]) if multilabel else np.unique(classes)
+            fresh_classes = np.unique(_label_array(classes))
+            if multilabel:
+                _check_multilabel_classes(fresh_classes, present)
             unknown = np.setdiff1d(present, fresh_classes)
             if len(unknown):
                 raise ValueError(
@@ -375,15 +414,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                     "`y` has classes not in `self.classes_`. "
                     f"`self.classes_` has {self.classes_}. 'y' has {present}."
                 )
-        if not multilabel and len(fresh_classes) < 2:
-            raise ValueError(
-                "MLPClassifier needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {fresh_classes[0]!r}."
-            )
         if multilabel:
             Y = y.astype(X.dtype)
         elif len(fresh_classes) == 2:
             Y = (y == fresh_classes[1]).astype(X.dtype).reshape(-1, 1)
+        elif len(fresh_classes) == 1:
+            # one class fits as scikit-learn's does: the negative label of a
+            # single logistic output
+            Y = np.zeros((y.shape[0], 1), X.dtype)
         else:
             Y = (y[:, None] == fresh_classes[None, :]).astype(X.dtype)
         return X, Y, _Targets(y, fresh_classes, multilabel)
@@ -399,7 +437,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 "class frequencies of all batches are unknown. Pass a dict of "
                 "class weights instead."
             )
-        weights = compute_class_weight(self.class_weight, classes=targets.classes, y=targets.y)
+        with np.errstate(divide="ignore"):  # a class without weight, reported below
+            weights = compute_class_weight(
+                self.class_weight,
+                classes=targets.classes,
+                y=targets.y,
+                sample_weight=sample_weight,
+            )
+        if self.class_weight == "balanced" and not np.all(np.isfinite(weights)):
+            raise ValueError(
+                "class_weight='balanced' cannot weight the classes "
+                f"{targets.classes[~np.isfinite(weights)].tolist()}: all their samples "
+                "have zero sample_weight. Drop those samples or give them weight."
+            )
         if not np.all(np.isfinite(weights) & (weights >= 0)):
             raise InvalidParameterError(
                 "The 'class_weight' parameter of MLPClassifier must map classes to "
@@ -416,8 +466,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return per_sample
 
     def _loss_name(self, targets):
-        # as scikit-learn: the log-loss of a logistic output is the binary one
-        if targets.multilabel or len(targets.classes) == 2:
+        # as scikit-learn: the log-loss of a logistic output (binary, multilabel,
+        # or a single class) is the binary one
+        if targets.multilabel or len(targets.classes) <= 2:
             return "binary_log_loss"
         return self.loss
 
@@ -430,6 +481,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         """Labels from output probabilities."""
         if multilabel:
             return (P > 0.5).astype(int)
+        if len(classes) == 1:
+            return np.repeat(classes, P.shape[0])
         if P.shape[1] == 1:
             return classes[(P[:, 0] > 0.5).astype(int)]
         return classes[P.argmax(axis=1)]
@@ -449,8 +502,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
         classes : array of shape (n_classes,), default=None
-            All classes of all calls; required on the first call (unless
-            ``y`` is a multilabel indicator matrix).
+            All classes of all calls; required on the first call. For a
+            multilabel indicator matrix ``y`` with ``k`` columns, the
+            classes are ``0, ..., k - 1``.
 
         Returns
         -------
@@ -461,11 +515,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if classes is not None:
             _check_labels(classes, "classes")
         if first and classes is None:
-            # type_of_target casts NaN labels to int before it rejects them.
-            with np.errstate(invalid="ignore"):
-                kind = type_of_target(y, input_name="y")
-            if kind != "multilabel-indicator":
-                raise ValueError("classes must be passed on the first call to partial_fit.")
+            raise ValueError("classes must be passed on the first call to partial_fit.")
         if not first and classes is not None:
             if not np.array_equal(np.unique(classes), self.classes_):
                 raise ValueError(
@@ -510,7 +560,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         -------
         y_prob : ndarray of shape (n_samples, n_classes)
             Probability of each class, in the order of ``classes_``; never
-            below the smallest normal float (so its log is finite).
+            below the smallest normal float (so its log is finite). A model
+            fitted on a single class has two columns, as scikit-learn's: the
+            probabilities of its class being the negative and the positive
+            label of one logistic output.
         """
         P = self._forward(X)
         if P.shape[1] == 1:
@@ -530,14 +583,22 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         Returns
         -------
         log_y_prob : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))`` without underflow to ``-inf``.
+            ``log(predict_proba(X))`` without underflow to ``-inf``: equal
+            to it where ``predict_proba`` is above its floor (the smallest
+            normal float), finite and ordered by the logits below.
         """
         Z = self._forward(X, raw=True)
         if self.out_activation_ == "softmax":
             return Z - logsumexp(Z, axis=1, keepdims=True)
         if Z.shape[1] == 1:
             return np.hstack([log_expit(-Z), log_expit(Z)])
-        return log_expit(Z)
+        # Multilabel: the log of predict_proba's value wherever that is a
+        # normal float, so both rank the labels alike (probabilities that
+        # round to 1 tie, with log 0); log_expit below it, where
+        # predict_proba's floor would tie them too and log would lose them.
+        P = expit(Z)
+        tiny = np.finfo(P.dtype).tiny
+        return np.where(P >= tiny, np.log(np.maximum(P, tiny)), log_expit(Z))
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy on the given test data and labels.
@@ -611,6 +672,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     >>> reg.score(X, y) > 0.95
     True
     """
+
+    _doc_link_module = "sknn"
+    _doc_link_template = _DOC_LINK_TEMPLATE
 
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,

@@ -9,6 +9,7 @@ skops does not trust by default is one of sknn's own classes.
 import argparse
 import contextlib
 import csv
+import math
 import sys
 import time
 import warnings
@@ -75,7 +76,8 @@ examples:
   sknn predict iris.skops new_flowers.csv > predictions.csv
 
 Data problems (missing file, unknown column, non-numeric feature) are reported
-as one line on stderr with exit status 1.
+as one line on stderr with exit status 1; bad arguments (an unknown option, a
+value out of range such as --dropout 1.5) with the usage and exit status 2.
 """
 
 _FIT_EPILOG = """\
@@ -89,14 +91,22 @@ with --progress; --verbose prints the loss of every epoch. --save needs skops
 (the 'persist' extra); the file holds a dict {"model": ..., "features": [...],
 "target": ..., "task": ...} whose model is a scikit-learn Pipeline (wrapped in a
 TransformedTargetRegressor for scaled regression) ending with the sknn network.
+After the layer table, a line says why the final fit stopped: it converged (the
+training loss stalled), early stopping ended it, or it reached --max-iter.
 """
 
 _PREDICT_EPILOG = """\
-DATA.csv needs the model's feature columns (by name, in any order; other
-columns such as the target are ignored). The output has one row per input row:
-the predicted value in a column named after the target, and with --proba one
-probability column per class. MODEL is loaded with skops only if the types it
-needs beyond skops' defaults are all sknn's own (see README, Persistence).
+DATA.csv needs the model's feature columns, matched by name (in any order; other
+columns such as the target are ignored). The names come from the file written
+by 'sknn fit --save', or from the model's feature_names_in_ (a model fitted on
+a DataFrame); a model without feature names is refused, since nothing tells
+which column is which. The output has one row per input row: the --keep
+columns, the predicted value in a column named after the target, and with
+--proba one probability column per class.
+
+MODEL is loaded with skops only if every type it needs is one skops trusts by
+default (scikit-learn's estimators, numpy, ...) or one of sknn's own; any
+other type is refused before anything is loaded (see README, Persistence).
 """
 
 
@@ -115,7 +125,44 @@ def _rates(text):
         rates = [float(s) for s in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected rates like 0.5,0.25, got {text!r}")
+    if not all(0 <= r < 1 for r in rates):
+        raise argparse.ArgumentTypeError(f"dropout rates must be in [0, 1), got {text!r}")
     return rates[0] if len(rates) == 1 else tuple(rates)
+
+
+def _checked(convert, ok, expected):
+    """An argparse type: ``convert(text)``, refused unless ``ok(value)``."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not ok(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _finite(text):
+    value = float(text)
+    return value if math.isfinite(value) else None
+
+
+_NON_NEGATIVE = _checked(_finite, lambda v: v >= 0, "a number >= 0")
+_POSITIVE = _checked(_finite, lambda v: v > 0, "a number > 0")
+_FRACTION = _checked(_finite, lambda v: 0 <= v <= 1, "a number in [0, 1]")
+_POSITIVE_INT = _checked(int, lambda v: v >= 1, "an integer >= 1")
+_FOLDS = _checked(int, lambda v: v == 0 or v >= 2, "0 (no cross-validation) or an integer >= 2")
+_SEED = _checked(int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32 - 1]")
+
+
+def _delimiter(text):
+    text = "\t" if text in ("\\t", "tab") else text
+    if len(text) != 1:
+        raise argparse.ArgumentTypeError(f"expected one character (or \\t), got {text!r}")
+    return text
 
 
 def _parser():
@@ -169,37 +216,43 @@ def _parser():
         "--penalty", choices=[*sorted(PENALTIES), "none"], default="l2", metavar="NAME",
         help=f"weight penalty: {', '.join(sorted(PENALTIES))} or none (default: l2)",
     )
-    net.add_argument("--alpha", type=float, default=1e-4, help="penalty strength (default: 1e-4)")
     net.add_argument(
-        "--l1-ratio", type=float, default=0.15, help="L1 share of elasticnet (default: 0.15)"
+        "--alpha", type=_NON_NEGATIVE, default=1e-4, help="penalty strength, >= 0 (default: 1e-4)"
+    )
+    net.add_argument(
+        "--l1-ratio", type=_FRACTION, default=0.15,
+        help="L1 share of elasticnet, in [0, 1] (default: 0.15)",
     )
     net.add_argument(
         "--dropout", type=_rates, default=0.0, metavar="RATES",
-        help="dropout rate of every hidden layer, or one per layer comma separated "
-        "(default: 0)",
+        help="dropout rate of every hidden layer, or one per layer comma separated, "
+        "each in [0, 1) (default: 0)",
     )
     net.add_argument(
         "--solver", choices=sorted({"lbfgs", *OPTIMIZERS}), default="adam",
         help=f"optimizer: {', '.join(sorted({'lbfgs', *OPTIMIZERS}))} (default: adam)",
     )
     net.add_argument(
-        "--max-iter", type=int, default=200, help="maximum epochs / iterations (default: 200)"
+        "--max-iter", type=_POSITIVE_INT, default=200,
+        help="maximum epochs / iterations (default: 200)",
     )
     net.add_argument(
-        "--learning-rate-init", type=float, default=1e-3, help="step size (default: 0.001)"
+        "--learning-rate-init", type=_POSITIVE, default=1e-3,
+        help="step size, > 0 (default: 0.001)",
     )
     net.add_argument(
         "--early-stopping", action="store_true",
         help="hold out 10%% of the training rows and stop when their score stalls",
     )
-    net.add_argument("--random-state", type=int, default=0, help="seed (default: 0)")
+    net.add_argument("--random-state", type=_SEED, default=0, help="seed (default: 0)")
     net.add_argument(
         "--verbose", action="store_true", help="print the loss of every epoch (on stderr)"
     )
     run = fit.add_argument_group("run")
     run.add_argument(
-        "--cv", type=int, default=5, metavar="K",
-        help="number of cross-validation folds, 0 to skip (default: 5)",
+        "--cv", type=_FOLDS, default=5, metavar="K",
+        help="number of cross-validation folds, 0 to skip (default: 5); at most "
+        "the number of rows (and, for classification, of the largest class)",
     )
     run.add_argument("--no-scale", action="store_true", help="do not standardize the features")
     run.add_argument("--save", metavar="MODEL.skops", help="save the fitted model with skops")
@@ -210,6 +263,7 @@ def _parser():
         help="always show progress bars (needs rich, the 'progress' extra)",
     )
     progress.add_argument("--quiet", action="store_true", help="never show progress bars")
+    fit.set_defaults(usage_error=fit.error)
 
     predict = sub.add_parser(
         "predict",
@@ -224,13 +278,20 @@ def _parser():
     predict.add_argument(
         "--proba", action="store_true", help="add class probabilities (classifiers)"
     )
+    predict.add_argument(
+        "--keep", action="append", default=[], metavar="COLUMN",
+        help="copy this column of DATA.csv (e.g. an ID) into the output, before the "
+        "predictions; repeat for several",
+    )
     _add_common(predict)
+    predict.set_defaults(usage_error=predict.error)
     return parser
 
 
 def _add_common(group):
     group.add_argument(
-        "--delimiter", default=",", metavar="CHAR", help="CSV field delimiter (default: ,)"
+        "--delimiter", type=_delimiter, default=",", metavar="CHAR",
+        help="CSV field delimiter, e.g. ';' or \\t (default: ,)",
     )
 
 
@@ -294,10 +355,11 @@ def _final_mlp(model):
 
 @contextlib.contextmanager
 def _one_line_warnings(err):
-    """Report each distinct warning once, as one line on ``err``."""
+    """Report each distinct warning once, as one line on ``err``; yields the
+    list that collects them."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        yield
+        yield caught
     counts = {}
     for w in caught:
         text = str(w.message).split("\n\n")[0]  # drop the advice paragraphs
@@ -328,6 +390,57 @@ def _progress_bar(args):
     return ProgressBar()
 
 
+def _check_folds(args, y, task):
+    """Refuse a --cv that the data cannot split into, in terms of --cv."""
+    if not args.cv:
+        return
+    if args.cv > len(y):
+        raise DataError(
+            f"--cv {args.cv} asks for more folds than {args.data} has rows ({len(y)}); "
+            f"use --cv {len(y)} or fewer, or --cv 0 to skip cross-validation"
+        )
+    if task == "classification":
+        labels, counts = np.unique(y, return_counts=True)
+        largest = int(counts.max())
+        if args.cv > largest:
+            fewer = f"--cv {largest} or fewer, or " if largest >= 2 else ""
+            raise DataError(
+                f"--cv {args.cv}: stratified folds need {args.cv} rows of some class, "
+                f"but the largest class, {_cell(labels[counts.argmax()])!r}, has "
+                f"{largest}; use {fewer}--cv 0 to skip cross-validation"
+            )
+
+
+def _stop_reason(mlp, caught):
+    """Why the final fit stopped, from its warnings and fitted attributes."""
+    texts = [str(w.message) for w in caught]
+    if any("interrupted" in t for t in texts):
+        return "interrupted (Ctrl-C); the model is the one reached so far"
+    if any("diverged" in t for t in texts):
+        return (
+            "the loss diverged; kept the last weights with finite outputs "
+            "(try a smaller --learning-rate-init)"
+        )
+    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
+        if mlp.n_iter_ >= mlp.max_iter:
+            return f"reached --max-iter {mlp.max_iter} before converging"
+        return "L-BFGS stopped before converging: " + next(
+            t.splitlines()[1] for t in texts if t.startswith("lbfgs failed")
+        )
+    if mlp.solver == "lbfgs":
+        return "converged (L-BFGS met its tolerance)"
+    if mlp.early_stopping:
+        return (
+            f"early stopping: the validation score did not improve by tol={mlp.tol:g} "
+            f"for {mlp.n_iter_no_change} epochs; kept the best epoch's weights "
+            f"(validation score {mlp.best_validation_score_:.4f})"
+        )
+    return (
+        f"converged: the training loss did not improve by more than tol={mlp.tol:g} "
+        f"for {mlp.n_iter_no_change} consecutive epochs"
+    )
+
+
 def _fit(args, out):
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
@@ -345,8 +458,7 @@ def _fit(args, out):
             f"{args.data}: the target {args.target!r} is not numeric; "
             "use --task classification"
         )
-    if args.cv == 1 or args.cv < 0:
-        raise DataError("--cv must be 0 (no cross-validation) or at least 2")
+    _check_folds(args, y, task)
     if args.save:
         from ._optional import import_optional
 
@@ -369,7 +481,7 @@ def _fit(args, out):
     print(f"model: {scaled}{' '.join(repr(mlp).split())}", file=out)
     metric = "accuracy" if task == "classification" else "R^2"
     # progress bars (and any verbose output) go to stderr, warnings become one line
-    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr):
+    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr) as caught:
         if args.cv:
             split = StratifiedKFold if task == "classification" else KFold
             folds = split(args.cv, shuffle=True, random_state=args.random_state)
@@ -377,8 +489,10 @@ def _fit(args, out):
             scores = cross_val_score(clone(model), X, y, cv=folds)
             cv_seconds = time.perf_counter() - start
         start = time.perf_counter()
+        before_final_fit = len(caught)
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start
+        final_fit_warnings = caught[before_final_fit:]
     mlp = _final_mlp(model)
     if args.cv:
         print(
@@ -392,6 +506,7 @@ def _fit(args, out):
         f"{'iterations' if mlp.solver == 'lbfgs' else 'epochs'}, final loss {mlp.loss_:.4f}",
         file=out,
     )
+    print(f"training stopped: {_stop_reason(mlp, final_fit_warnings)}", file=out)
     print(mlp.summary(), file=out)
     if args.save:
         import skops.io as sio
@@ -425,10 +540,21 @@ def _load_model(path):
         )
     bundle = sio.load(path, trusted=untrusted)
     if not isinstance(bundle, dict):  # a bare estimator saved with skops.io.dump
-        names = getattr(bundle, "feature_names_in_", None)
-        bundle = {"model": bundle, "features": None if names is None else list(names)}
-    if not hasattr(bundle.get("model"), "predict"):
+        bundle = {"model": bundle}
+    model = bundle.get("model")
+    if not hasattr(model, "predict"):
         raise DataError(f"{path}: holds no model")
+    if bundle.get("features") is None:
+        names = getattr(model, "feature_names_in_", None)
+        if names is None:
+            raise DataError(
+                f"{path}: the model has no feature names (it was fitted on an array "
+                "without column names), so nothing tells which column of the data is "
+                "which feature. Fit it on a pandas DataFrame, or save "
+                '{"model": model, "features": [column names in training order]} '
+                "with skops, or use sknn fit --save"
+            )
+        bundle["features"] = [str(name) for name in names]
     return bundle
 
 
@@ -436,25 +562,25 @@ def _predict(args, out):
     bundle = _load_model(args.model)
     model = bundle["model"]
     table = Table.read(args.data, args.delimiter)
-    features = bundle.get("features")
-    if features is None:
-        features = table.columns
-        n_expected = getattr(model, "n_features_in_", len(features))
-        if len(features) != n_expected:
-            raise DataError(
-                f"{args.data}: {len(features)} columns, but the model takes {n_expected} features"
-            )
-    X = table.numeric(features)
+    X = table.numeric(bundle["features"])
     target = bundle.get("target") or "prediction"
-    header = [target]
+    header = [*args.keep, target]
     if args.proba and not hasattr(model, "predict_proba"):
         raise DataError(f"{args.model}: --proba needs a classifier")
+    if args.proba:
+        header += [f"proba_{c}" for c in model.classes_]
+    repeated = sorted({name for name in header if header.count(name) > 1})
+    if repeated:
+        raise DataError(
+            f"--keep {', '.join(repeated)}: the output would have two columns named "
+            f"{', '.join(map(repr, repeated))} (one is the predictions); keep other columns"
+        )
+    columns = [table.text(name) for name in args.keep]
     with warnings.catch_warnings():
         # the columns were picked by the model's feature names already
         warnings.filterwarnings("ignore", "X does not have valid feature names")
-        columns = [model.predict(X)]
+        columns.append(model.predict(X))
         if args.proba:
-            header += [f"proba_{c}" for c in model.classes_]
             columns += list(model.predict_proba(X).T)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(header)
@@ -481,12 +607,17 @@ def main(argv=None):
     Returns
     -------
     status : int
-        0 on success, 1 for a data or model problem (argparse exits with 2
-        for a usage error).
+        0 on success, 1 for a data or model problem (a usage error, such as
+        an option value out of range, exits with status 2).
     """
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     out = sys.stdout
+    if args.command == "fit":
+        try:  # combinations argparse cannot see, e.g. dropout with lbfgs
+            _estimator(args, "classification")
+        except ValueError as exc:
+            args.usage_error(" ".join(str(exc).split()))
     try:
         if args.command == "fit":
             return _fit(args, out)

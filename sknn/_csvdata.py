@@ -10,6 +10,41 @@ class DataError(Exception):
     """A problem with the user's data, reported as one line without a traceback."""
 
 
+# Field separators a CSV file may use instead of the one asked for.
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def _delimiter_hint(header, delimiter):
+    """Advice when ``header`` looks separated by another delimiter, else ''."""
+    for other in _DELIMITERS:
+        if other != delimiter and other in header and delimiter not in header:
+            shown = "\\t" if other == "\t" else other
+            return (
+                f"; the header looks separated by {shown!r}: pass --delimiter {shown!r}"
+            )
+    return ""
+
+
+def _not_a_number_advice(cell):
+    """Why ``cell`` is not a number and what to do, for a feature column."""
+    if not cell:
+        return (
+            "an empty value; sknn does not fill in missing values: fill them in "
+            "or drop those rows"
+        )
+    if "," in cell and "." not in cell:
+        try:
+            float(cell.replace(",", ".", 1))
+        except ValueError:
+            pass
+        else:
+            return (
+                f"the value {cell!r}, a decimal comma: write numbers with a "
+                f"decimal point ({cell.replace(',', '.', 1)})"
+            )
+    return f"the value {cell!r}; features must be numbers (encode or drop the column)"
+
+
 class Table:
     """A CSV file: its column names and its rows of strings."""
 
@@ -31,6 +66,10 @@ class Table:
         if not records:
             raise DataError(f"{path}: the file is empty")
         columns = [c.strip() for c in records[0]]
+        if len(columns) == 1:
+            hint = _delimiter_hint(columns[0], delimiter)
+            if hint:
+                raise DataError(f"{path}: the header is a single column {columns[0]!r}{hint}")
         rows = records[1:]
         if not rows:
             raise DataError(f"{path}: a header but no data rows")
@@ -60,10 +99,9 @@ class Table:
                 try:
                     value = float(cell)
                 except ValueError:
-                    what = "an empty value" if not cell else f"the value {cell!r}"
                     raise DataError(
                         f"{self.path}, line {i + 2}: feature column {names[j]!r} has "
-                        f"{what}; features must be numbers (encode or drop the column)"
+                        f"{_not_a_number_advice(cell)}"
                     ) from None
                 if not math.isfinite(value):
                     raise DataError(
@@ -73,13 +111,20 @@ class Table:
                 X[i, j] = value
         return X
 
+    def text(self, name):
+        """A column's cells as they are in the file (stripped)."""
+        k = self.index(name)
+        return [row[k].strip() for row in self.rows]
+
     def labels(self, name):
         """A target column: integers, else floats, else strings."""
-        k = self.index(name)
-        cells = [row[k].strip() for row in self.rows]
+        cells = self.text(name)
         for i, cell in enumerate(cells):
             if not cell:
-                raise DataError(f"{self.path}, line {i + 2}: the target {name!r} is empty")
+                raise DataError(
+                    f"{self.path}, line {i + 2}: the target {name!r} is empty; "
+                    "drop the rows without a target"
+                )
         for kind in (int, float):
             try:
                 return np.array([kind(c) for c in cells])

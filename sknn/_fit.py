@@ -273,13 +273,20 @@ def _stratified_split(n, fraction, rng, stratify):
         "The validation set is too small. Increase 'validation_fraction' "
         "or the size of your dataset."
     )
-    if np.ceil(fraction * n) < 2:
-        raise ValueError(too_small)
     try:
-        return train_test_split(np.arange(n), random_state=rng, test_size=fraction,
-                                stratify=stratify)
-    except ValueError as exc:  # a class too rare to stratify
-        raise ValueError(f"{too_small} (stratified split: {exc})") from exc
+        train, val = train_test_split(np.arange(n), random_state=rng, test_size=fraction,
+                                      stratify=stratify)
+    except ValueError as exc:  # scikit-learn's reason first, e.g. a class too rare
+        if stratify is None:
+            raise ValueError(too_small) from exc
+        raise ValueError(
+            f"{exc}. Early stopping holds out a validation set stratified by "
+            "class: add samples of the rare classes, increase "
+            "'validation_fraction', or set early_stopping=False."
+        ) from exc
+    if val.shape[0] < 2:
+        raise ValueError(too_small)
+    return train, val
 
 
 class Trainer:

@@ -7,6 +7,7 @@ EXTRAS = {
     "matplotlib": ("matplotlib", "plot"),
     "skops": ("skops", "persist"),
     "rich": ("rich", "progress"),
+    "skl2onnx": ("skl2onnx", "onnx"),
 }
 
 

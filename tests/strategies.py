@@ -202,13 +202,13 @@ def class_labels(draw, n):
             ),
             dtype=int,
         ).reshape(n, 2)
+        classes = np.array([0, 1])
     else:  # short: one label too few
         y = np.zeros(max(n - 1, 0), dtype=int)
         y[::2] = 1
         classes = np.array([0, 1])
         problems["length"] = r"inconsistent numbers of samples|0 sample"
-    one_class = kind != "multilabel" and len({str(v) for v in y}) < 2
-    return y, problems, classes, one_class
+    return y, problems, classes
 
 
 @st.composite
@@ -265,7 +265,9 @@ def check_outputs(est, X, n, may_overflow):
                 assert pred.shape == (n,) and set(pred) <= set(est.classes_)
         proba = call("predict_proba")
         if proba is not None:
-            assert proba.shape == (n, est.n_outputs_ if multilabel else len(est.classes_))
+            # a single class has two columns, as scikit-learn's
+            n_columns = est.n_outputs_ if multilabel else max(len(est.classes_), 2)
+            assert proba.shape == (n, n_columns)
             assert np.all(np.isfinite(proba)) and np.all((proba >= 0) & (proba <= 1))
             if not multilabel:
                 np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)

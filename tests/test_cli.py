@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import sknn._cli
 from sknn._cli import main
@@ -161,18 +163,16 @@ def test_data_errors_are_one_line(capsys, iris_csv, iris_model, tmp_path):
 
     gaps = _write_csv(tmp_path / "gaps.csv", ["a", "b", "y"], [[1, "", 0], [2, 3, 1]])
     msg = _one_line_error(*run(capsys, "fit", gaps, "--target", "y"))
-    assert "'b' has an empty value" in msg
+    assert "line 2: feature column 'b' has an empty value" in msg
+    assert "does not fill in missing values: fill them in or drop those rows" in msg
+
+    no_target = _write_csv(tmp_path / "no_target.csv", ["a", "y"], [[1, 0], [2, ""]])
+    msg = _one_line_error(*run(capsys, "fit", no_target, "--target", "y"))
+    assert "line 3: the target 'y' is empty; drop the rows without a target" in msg
 
     msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species",
                                "--task", "regression"))
     assert "not numeric" in msg
-
-    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species",
-                               "--solver", "lbfgs", "--dropout", "0.5"))
-    assert "dropout is not supported with solver='lbfgs'" in msg
-
-    msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "species", "--alpha", "-1"))
-    assert "'alpha' parameter" in msg
 
     msg = _one_line_error(*run(capsys, "predict", missing, iris_csv))
     assert "no such file" in msg
@@ -286,3 +286,200 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
     assert result.returncode == 1
     assert result.stderr.strip() == f"sknn: error: {tmp_path / 'nope.csv'}: no such file"
     assert result.stdout == ""
+
+
+# ------------------------------------------------ arguments and data advice
+@pytest.mark.parametrize(
+    "argv, complaint",
+    [
+        (["--dropout", "1.5"], "argument --dropout: dropout rates must be in [0, 1), got '1.5'"),
+        (["--dropout", "0.5,1"], "argument --dropout: dropout rates must be in [0, 1)"),
+        (["--alpha", "-1"], "argument --alpha: expected a number >= 0, got '-1'"),
+        (["--alpha", "nan"], "argument --alpha: expected a number >= 0, got 'nan'"),
+        (["--l1-ratio", "2"], "argument --l1-ratio: expected a number in [0, 1], got '2'"),
+        (["--learning-rate-init", "0"], "argument --learning-rate-init: expected a number > 0"),
+        (["--max-iter", "0"], "argument --max-iter: expected an integer >= 1, got '0'"),
+        (["--cv", "1"], "argument --cv: expected 0 (no cross-validation) or an integer >= 2"),
+        (["--random-state", "-1"], "argument --random-state: expected an integer in [0, 2**32 - 1]"),
+        (["--delimiter", ";;"], "argument --delimiter: expected one character"),
+        (["--solver", "lbfgs", "--dropout", "0.5"], "dropout is not supported with solver='lbfgs'"),
+        (["--hidden", "8", "--dropout", "0.1,0.2"], "dropout has 2 rates but the network has 1"),
+    ],
+)
+def test_bad_argument_values_are_usage_errors(capsys, tmp_path, argv, complaint):
+    # the data file does not exist: arguments are checked before any data is read
+    missing = str(tmp_path / "missing.csv")
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", missing, "--target", "y", *argv])
+    assert exit_.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("usage: sknn fit")
+    assert err.strip().splitlines()[-1].startswith("sknn fit: error: ")
+    assert complaint in err
+
+
+def test_console_script_exits_2_for_an_out_of_range_value(iris_csv):
+    result = _script("fit", iris_csv, "--target", "species", "--dropout", "1.5")
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("usage: sknn fit")
+    assert "sknn fit: error: argument --dropout: dropout rates must be in [0, 1)" in result.stderr
+
+
+@pytest.mark.parametrize("delimiter, shown", [(";", "';'"), ("\t", "'\\\\t'")])
+def test_another_delimiter_gets_a_hint(capsys, tmp_path, delimiter, shown):
+    path = tmp_path / "other.csv"
+    path.write_text(f"a{delimiter}b{delimiter}y\n1{delimiter}2{delimiter}0\n2{delimiter}3{delimiter}1\n")
+    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y"))
+    assert f"the header looks separated by {shown}: pass --delimiter {shown}" in msg
+
+
+def test_semicolon_file_with_decimal_commas(capsys, tmp_path):
+    rows = "\n".join(f"{i},5;{i % 3};{i % 2}" for i in range(12))
+    path = tmp_path / "european.csv"
+    path.write_text("a;b;y\n" + rows + "\n")
+    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y"))
+    assert "--delimiter ';'" in msg
+    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y", "--delimiter", ";"))
+    assert "line 2: feature column 'a' has the value '0,5', a decimal comma" in msg
+    assert "decimal point (0.5)" in msg
+    path.write_text("a;b;y\n" + rows.replace(",", ".") + "\n")
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--delimiter", ";",
+                           "--cv", "2", "--quiet", "--max-iter", "5")
+    assert status == 0, err
+    assert "12 rows, 2 features" in out
+
+
+def test_cv_larger_than_the_data_is_reported_before_any_output(capsys, tmp_path):
+    rows = [[i, i % 2] for i in range(6)]
+    small = _write_csv(tmp_path / "small.csv", ["a", "y"], rows)
+    msg = _one_line_error(*run(capsys, "fit", small, "--target", "y", "--cv", "10"))
+    assert msg == (
+        f"sknn: error: --cv 10 asks for more folds than {small} has rows (6); "
+        "use --cv 6 or fewer, or --cv 0 to skip cross-validation"
+    )
+    # stratified folds: the largest class has 3 rows
+    msg = _one_line_error(*run(capsys, "fit", small, "--target", "y", "--cv", "4"))
+    assert "--cv 4: stratified folds need 4 rows of some class, but the largest class" in msg
+    assert "has 3; use --cv 3 or fewer, or --cv 0" in msg
+    # scikit-learn itself refuses these folds
+    from sklearn.model_selection import StratifiedKFold
+
+    with pytest.raises(ValueError):
+        next(StratifiedKFold(4).split(np.zeros((6, 1)), np.arange(6) % 2))
+    status, out, err = run(capsys, "fit", small, "--target", "y", "--cv", "3", "--quiet",
+                           "--max-iter", "5")
+    assert status == 0, err
+
+
+def _stop_line(out):
+    return next(li for li in out.splitlines() if li.startswith("training stopped: "))
+
+
+@pytest.mark.parametrize(
+    "argv, reason",
+    [
+        (["--max-iter", "3"], "reached --max-iter 3 before converging"),
+        (["--solver", "lbfgs", "--max-iter", "5"], "reached --max-iter 5 before converging"),
+        (["--learning-rate-init", "0.01", "--max-iter", "1000"],
+         "converged: the training loss did not improve by more than tol=0.0001 for 10 "
+         "consecutive epochs"),
+        (["--solver", "lbfgs", "--max-iter", "500"], "converged (L-BFGS met its tolerance)"),
+        (["--early-stopping"], "early stopping: the validation score did not improve by "
+         "tol=0.0001 for 10 epochs; kept the best epoch's weights (validation score "),
+    ],
+)
+def test_fit_says_why_training_stopped(capsys, iris_csv, tmp_path, argv, reason):
+    model = str(tmp_path / "m.skops")
+    status, out, err = run(capsys, "fit", iris_csv, "--target", "species", "--hidden", "16",
+                           "--cv", "0", "--quiet", "--save", model, *argv)
+    assert status == 0, err
+    assert _stop_line(out).startswith(f"training stopped: {reason}")
+    import skops.io as sio
+
+    mlp = sio.load(model, trusted=sio.get_untrusted_types(file=model))["model"][-1]
+    if "max-iter" in reason:
+        assert mlp.n_iter_ == mlp.max_iter
+    else:
+        assert mlp.n_iter_ < mlp.max_iter
+    if "early stopping" in reason:
+        assert f"(validation score {mlp.best_validation_score_:.4f})" in out
+
+
+# ------------------------------------------------------------------ predict
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names")
+def test_predict_matches_columns_by_feature_name_for_models_saved_with_skops(
+    capsys, tmp_path
+):
+    import pandas as pd
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    from sknn import MLPClassifier
+
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.normal(size=(90, 3)), columns=["a", "b", "c"])
+    # the class is decided by a column of its own: the wrong column gives
+    # wrong classes
+    y = np.digitize(frame["c"], [-0.4, 0.4])
+    models = {
+        "sknn": MLPClassifier((16,), solver="lbfgs", max_iter=500, random_state=0),
+        "pipeline": make_pipeline(StandardScaler(), MLPClassifier((16,), solver="lbfgs",
+                                                                  max_iter=500, random_state=0)),
+        # any model of types skops trusts by default
+        "scikit-learn": LogisticRegression(),
+    }
+    new = frame.iloc[[0, 1, 2, 3]]
+    reordered = _write_csv(tmp_path / "new.csv", ["c", "a", "b"], new[["c", "a", "b"]].values)
+    for name, model in models.items():
+        model.fit(frame, y)
+        expected = model.predict(new)
+        assert len(set(expected)) > 1
+        # what matching by position would predict
+        assert list(model.predict(new[["c", "a", "b"]].values)) != list(expected)
+        path = str(tmp_path / f"{name}.skops")
+        sio.dump(model, path)
+        status, out, err = run(capsys, "predict", path, reordered)
+        assert status == 0, (name, err)
+        assert [int(r[0]) for r in _read_csv(out)[1]] == list(expected), name
+
+
+def test_predict_refuses_a_model_without_feature_names(capsys, tmp_path, iris_csv):
+    import skops.io as sio
+
+    from sknn import MLPClassifier
+
+    X, y = load_iris(return_X_y=True)
+    path = str(tmp_path / "array.skops")
+    sio.dump(MLPClassifier((4,), solver="lbfgs", max_iter=20).fit(X, y), path)
+    msg = _one_line_error(*run(capsys, "predict", path, iris_csv))
+    assert "the model has no feature names" in msg and "nothing tells which column" in msg
+    # a bundle naming the features in training order works
+    bundle = {"model": sio.load(path, trusted=sio.get_untrusted_types(file=path)),
+              "features": IRIS_COLUMNS}
+    sio.dump(bundle, path)
+    status, out, err = run(capsys, "predict", path, iris_csv)
+    assert status == 0, err
+    assert [r[0] for r in _read_csv(out)[1]] == [str(v) for v in bundle["model"].predict(X)]
+
+
+def test_predict_keep_passes_columns_through(capsys, tmp_path, iris_model):
+    X = load_iris().data[:5]
+    ids = ["a-1", "b-2", "c-3", "d-4", "e-5"]
+    data = _write_csv(tmp_path / "ids.csv", ["id", *IRIS_COLUMNS, "note"],
+                      [[i, *x, "n"] for i, x in zip(ids, X)])
+    status, out, err = run(capsys, "predict", iris_model, data, "--keep", "id",
+                           "--keep", "note", "--proba")
+    assert status == 0, err
+    header, rows = _read_csv(out)
+    assert header[:3] == ["id", "note", "species"] and header[3].startswith("proba_")
+    assert [r[0] for r in rows] == ids and {r[1] for r in rows} == {"n"}
+    status, plain, _ = run(capsys, "predict", iris_model, data)
+    assert [r[2] for r in rows] == [r[0] for r in _read_csv(plain)[1]]
+
+    msg = _one_line_error(*run(capsys, "predict", iris_model, data, "--keep", "ID"))
+    assert "no column 'ID' (columns: id, sepal_length" in msg
+    clash = _write_csv(tmp_path / "clash.csv", [*IRIS_COLUMNS, "species"],
+                       [[*x, "?"] for x in X])
+    msg = _one_line_error(*run(capsys, "predict", iris_model, clash, "--keep", "species"))
+    assert "two columns named 'species'" in msg

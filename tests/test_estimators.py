@@ -232,9 +232,47 @@ def test_early_stopping_split_is_stratified(digits):
 
 
 def test_validation_set_too_small_raises():
-    X, y = _task_data("binary")
+    X, y = _task_data("regression")
     with pytest.raises(ValueError, match="validation set is too small"):
-        MLPClassifier(early_stopping=True, validation_fraction=0.01).fit(X, y)
+        MLPRegressor(early_stopping=True, validation_fraction=0.01).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "y, fraction",
+    [
+        ([0, 0, 0, 1], 0.1),  # scikit-learn's own test: one sample of class 1
+        ([0] * 29 + [1], 0.1),
+        ([0, 1] * 20, 0.01),  # a validation set of one sample for two classes
+    ],
+)
+def test_tiny_stratified_split_gives_sklearns_reason_first(y, fraction):
+    y = np.array(y)
+    X = np.random.RandomState(0).normal(size=(len(y), 2))
+    kw = dict(early_stopping=True, validation_fraction=fraction, max_iter=5)
+    with pytest.raises(ValueError) as theirs:
+        sk.MLPClassifier(**kw).fit(X, y)
+    with pytest.raises(ValueError) as ours:
+        MLPClassifier(**kw).fit(X, y)
+    reason, advice = str(ours.value).split(". Early stopping holds out")
+    # scikit-learn stratifies on its binarized target (classes 'True' and
+    # 'False'), sknn on the labels themselves
+    assert reason == str(theirs.value).replace("['True']", "[1]")
+    assert "increase 'validation_fraction'" in advice
+
+
+def test_tiny_stratified_split_of_a_multiclass_target():
+    """scikit-learn does not stratify multiclass targets (its check counts
+    output units), sknn does: the reason is train_test_split's."""
+    from sklearn.model_selection import train_test_split
+
+    y = np.array([0] * 15 + [1] * 14 + [2])
+    X = np.random.RandomState(0).normal(size=(len(y), 2))
+    with pytest.raises(ValueError) as split:
+        train_test_split(np.arange(len(y)), test_size=0.1, stratify=y)
+    with pytest.raises(ValueError) as ours:
+        MLPClassifier(early_stopping=True).fit(X, y)
+    assert "Classes with too few members are: [2]" in str(split.value)
+    assert str(ours.value).startswith(f"{split.value}. Early stopping holds out")
 
 
 def test_warm_start_continues_from_the_fitted_weights(digits):
@@ -381,10 +419,110 @@ def test_multilabel_and_binary_outputs():
     np.testing.assert_allclose(log_proba[fine], np.log(proba[fine]), rtol=1e-8, atol=1e-12)
 
 
-def test_one_class_is_a_clear_error():
+@pytest.mark.parametrize("label", [1, 0.0, "spam"])
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_one_class_fits_as_sklearns(label, solver):
     X, _ = _task_data("binary")
-    with pytest.raises(ValueError, match="at least 2 classes"):
-        MLPClassifier().fit(X, np.zeros(len(X)))
+    y = np.full(len(X), label)
+    kw = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=20, random_state=0)
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.classes_.dtype == theirs.classes_.dtype
+    assert ours.out_activation_ == theirs.out_activation_ == "logistic"
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.predict(X).dtype == theirs.predict(X).dtype
+    assert ours.predict_proba(X).shape == theirs.predict_proba(X).shape == (len(X), 2)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-10)
+    np.testing.assert_allclose(
+        ours.predict_log_proba(X), theirs.predict_log_proba(X), rtol=1e-8, atol=1e-10
+    )
+    assert ours.score(X, y) == theirs.score(X, y) == 1.0
+
+
+def test_one_class_data_frame_with_early_stopping_as_sklearns():
+    """scikit-learn's own test: a DataFrame with y all ones, early stopping."""
+    import warnings
+
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = pd.DataFrame(data=rng.randn(10, 2), columns=["colname_a", "colname_b"])
+    y = pd.Series(data=np.full(10, 1), name="colname_y")
+    kw = dict(early_stopping=True, validation_fraction=0.2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        ours = MLPClassifier(**kw).fit(X, y)
+    theirs = sk.MLPClassifier(**kw).fit(X, y)
+    assert ours.validation_scores_ == theirs.validation_scores_
+    assert set(ours.validation_scores_) == {1.0} and ours.n_iter_ == theirs.n_iter_
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X), atol=1e-10)
+
+
+@pytest.mark.parametrize(
+    "container", ["object", "series", "string", "categorical", "binary_categorical"]
+)
+def test_string_labels_come_back_as_a_unicode_array(container):
+    pd = pytest.importorskip("pandas")
+    X, y = _task_data("multiclass")
+    names = np.array(["bee", "ant", "cat"])
+    if container == "binary_categorical":
+        names = np.array(["bee", "ant", "ant"])
+    labels = names[y].astype(object)
+    y = {
+        "object": labels,
+        "series": pd.Series(labels),
+        "string": pd.Series(labels, dtype="string"),
+        "categorical": pd.Series(labels, dtype="category"),
+        "binary_categorical": pd.Categorical(labels),
+    }[container]
+    kw = dict(hidden_layer_sizes=(5,), max_iter=5, random_state=0)
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    assert ours.classes_.dtype == theirs.classes_.dtype and ours.classes_.dtype.kind == "U"
+    np.testing.assert_array_equal(ours.classes_, theirs.classes_)
+    assert ours.predict(X).dtype == theirs.predict(X).dtype
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    # partial_fit with object classes too
+    inc = MLPClassifier(**kw).partial_fit(X, y, classes=np.unique(labels).astype(object))
+    assert inc.classes_.dtype.kind == "U" and inc.predict(X).dtype.kind == "U"
+
+
+def test_multilabel_predict_log_proba_ranks_as_predict_proba():
+    from sklearn.datasets import make_multilabel_classification
+
+    X, Y = make_multilabel_classification(300, 10, n_classes=5, random_state=0)
+    clf = MLPClassifier(solver="lbfgs", random_state=1).fit(X, Y)
+    P, log_P = clf.predict_proba(X), clf.predict_log_proba(X)
+    assert ((P == 1.0).sum(axis=1) >= 2).sum() >= 5  # rows with ties at 1
+    np.testing.assert_array_equal(log_P.argmax(axis=1), P.argmax(axis=1))
+    np.testing.assert_array_equal(np.argsort(log_P, axis=1, kind="stable"),
+                                  np.argsort(P, axis=1, kind="stable"))
+    # as scikit-learn's log(predict_proba) wherever that is finite
+    np.testing.assert_allclose(log_P, np.log(P), rtol=1e-12, atol=0)
+    # and finite where the probability underflows
+    far = 1e4 * X[:3]
+    assert np.all(np.isfinite(clf.predict_log_proba(far)))
+    assert clf.predict_log_proba(far).min() < np.log(np.finfo(np.float64).tiny)
+
+
+def test_multilabel_partial_fit_classes_errors_as_sklearns():
+    X, Y = _task_data("multilabel")
+    for est in (MLPClassifier(), sk.MLPClassifier()):
+        with pytest.raises(ValueError, match="^classes must be passed on the first call"):
+            est.partial_fit(X, Y)
+    for wrong in ([0, 1], [5, 6, 7], ["a", "b", "c"]):
+        with pytest.raises(ValueError) as theirs:
+            sk.MLPClassifier().partial_fit(X, Y, classes=wrong)
+        with pytest.raises(ValueError) as ours:
+            MLPClassifier().partial_fit(X, Y, classes=wrong)
+        assert str(ours.value) == str(theirs.value)
+    # scikit-learn accepts more classes than columns and keeps four classes_
+    # for three outputs; sknn refuses
+    with pytest.raises(ValueError, match=r"more labels than the multilabel `y` has columns"):
+        MLPClassifier().partial_fit(X, Y, classes=[0, 1, 2, 3])
+    clf = MLPClassifier().partial_fit(X, Y, classes=[0, 1, 2])
+    np.testing.assert_array_equal(clf.classes_, [0, 1, 2])
+    with pytest.raises(ValueError, match="is not the same as on last call"):
+        clf.partial_fit(X, Y, classes=[0, 1])
 
 
 def test_poisson_regression_fits_counts():
@@ -472,3 +610,49 @@ def test_predictions_follow_every_change_of_the_fitted_model(digits):
     restored = pickle.loads(pickle.dumps(clf))
     assert set(vars(restored)) == set(vars(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
+
+
+# ---------------------------------------------------------- HTML and docs
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_html_repr_links_to_sknns_documentation_with_parameter_tooltips(cls):
+    import re
+
+    est = cls(dropout=0.2)
+    page = f"https://sknn.readthedocs.io/en/latest/api/generated/sknn.{cls.__name__}.html"
+    assert est._get_doc_link() == page
+    html = est._repr_html_()
+    assert f'href="{page}"' in html  # the "?" link of the estimator box
+    # one linked parameter with its docstring entry as tooltip, per parameter
+    linked = re.findall(r'href="' + re.escape(page) + r'#:~:text=(\w+),-', html)
+    assert sorted(linked) == sorted(est.get_params())
+    for name in ("hidden_layer_sizes", "beta_1", "beta_2", "init", "dropout"):
+        assert re.search(rf'param-doc-description"\s+style="[^"]*">\s*{name}: ', html), name
+    assert "scikit-learn.org/" not in html  # (its CSS comments name the site)
+
+
+def test_tanh_with_extreme_class_weights_is_sklearns_mlp_with_those_weights():
+    """check_class_weight_classifiers fails with activation='tanh': on its
+    unscaled blobs (|X| up to 50) tanh saturates, training stalls and
+    stops on `tol` with 86% of the test rows predicted as class 0 (the check
+    asks for 87%). scikit-learn's MLP given the same weights as sample_weight
+    lands on the same weights and predictions; without the early stop
+    (tol=0) or with scaled inputs the check's criterion holds."""
+    from sklearn.datasets import make_blobs
+    from sklearn.model_selection import train_test_split
+
+    X, y = make_blobs(centers=3, random_state=0, cluster_std=20)
+    X_train, X_test, y_train, _ = train_test_split(X, y, test_size=0.5, random_state=0)
+    class_weight = {0: 1000, 1: 0.0001, 2: 0.0001}
+    kw = dict(activation="tanh", max_iter=1000, n_iter_no_change=20, random_state=0)
+    ours = MLPClassifier(class_weight=class_weight, **kw).fit(X_train, y_train)
+    weights = np.array([class_weight[c] for c in y_train])
+    theirs = sk.MLPClassifier(**kw).fit(X_train, y_train, sample_weight=weights)
+    assert ours.n_iter_ == theirs.n_iter_ < 1000
+    for mine, ref in zip(ours.coefs_, theirs.coefs_):
+        np.testing.assert_allclose(mine, ref, rtol=1e-9, atol=1e-12)
+    np.testing.assert_array_equal(ours.predict(X_test), theirs.predict(X_test))
+    assert np.mean(ours.predict(X_test) == 0) < 0.87
+    longer = MLPClassifier(class_weight=class_weight, **{**kw, "tol": 0}).fit(X_train, y_train)
+    assert np.mean(longer.predict(X_test) == 0) > 0.87
+    scaled = make_pipeline(StandardScaler(), MLPClassifier(class_weight=class_weight, **kw))
+    assert np.mean(scaled.fit(X_train, y_train).predict(X_test) == 0) > 0.87

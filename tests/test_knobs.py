@@ -5,9 +5,12 @@ import numpy as np
 import pytest
 from scipy.stats import truncnorm
 from sklearn.datasets import load_iris, make_classification
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_dense_data
 from strategies import SOLVERS, validation_rows
 
 from sknn import MLPClassifier, MLPRegressor
@@ -246,6 +249,43 @@ def test_balanced_class_weight_equals_equivalent_sample_weight():
     b = MLPClassifier(**kw).fit(X, y, sample_weight=sw)
     for wa, wb in zip(a.coefs_, b.coefs_):
         np.testing.assert_allclose(wa, wb, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        LogisticRegression(class_weight="balanced"),
+        MLPClassifier(class_weight="balanced"),
+        MLPClassifier(class_weight="balanced", solver="lbfgs"),
+    ],
+    ids=["LogisticRegression", "MLPClassifier-adam", "MLPClassifier-lbfgs"],
+)
+def test_balanced_class_weight_passes_sample_weight_equivalence(estimator):
+    """Weights count as repeated rows in the class frequencies, as in
+    LogisticRegression (scikit-learn's check: integer weights, zeros included,
+    against repeated and removed rows)."""
+    check_sample_weight_equivalence_on_dense_data(type(estimator).__name__, estimator)
+
+
+def test_balanced_class_weight_counts_sample_weight_like_compute_class_weight():
+    X, y = make_classification(n_samples=120, n_features=5, weights=[0.8, 0.2], random_state=0)
+    # the rare class weighs more: its balanced weight drops
+    sw = np.random.RandomState(0).uniform(0.5, 1.5, size=len(y)) * np.where(y == 1, 3.0, 1.0)
+    kw = dict(hidden_layer_sizes=(6,), solver="lbfgs", max_iter=50, random_state=0)
+    a = MLPClassifier(class_weight="balanced", **kw).fit(X, y, sample_weight=sw)
+    per_class = compute_class_weight("balanced", classes=np.array([0, 1]), y=y, sample_weight=sw)
+    unweighted = compute_class_weight("balanced", classes=np.array([0, 1]), y=y)
+    assert not np.allclose(per_class, unweighted, rtol=0.05)  # the weights matter here
+    b = MLPClassifier(**kw).fit(X, y, sample_weight=sw * per_class[y])
+    np.testing.assert_allclose(a.coefs_[0], b.coefs_[0], rtol=1e-10)
+
+
+def test_balanced_class_weight_refuses_a_class_without_weight():
+    X, y = make_classification(n_samples=60, n_features=5, n_classes=3, n_informative=3,
+                               random_state=0)
+    sw = np.where(y == 2, 0.0, 1.0)
+    with pytest.raises(ValueError, match=r"cannot weight the classes \[2\]: all their samples"):
+        MLPClassifier(class_weight="balanced").fit(X, y, sample_weight=sw)
 
 
 def test_class_weight_dict_multiplies_sample_weight_and_shifts_predictions():
