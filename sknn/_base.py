@@ -234,13 +234,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         rng = check_random_state(self.random_state)
         layers = dense_stack([X.shape[1], *hidden, Y.shape[1]], self.activation, dropout)
         net = Network(layers, LOSSES[self._loss_name(targets)], X.dtype)
+        early_stopping = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn's
         if first_pass:
             net.initialize(resolve_initializer(self.init, self.activation), rng)
-            record = TrainingRecord(self.early_stopping)
+            record = TrainingRecord(early_stopping)
         else:
             self._check_warm_start_shapes(net)
             net.load(vars(self))
-            record = TrainingRecord.resume(self)
+            record = TrainingRecord.resume(self, early_stopping)
         trainer = Trainer(self, net, record, rng, incremental)
         trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
         trainer.fit(X, Y, sample_weight, targets)

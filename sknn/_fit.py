@@ -62,9 +62,9 @@ class TrainingRecord:
         self._no_improvement_count = 0
 
     @classmethod
-    def resume(cls, est):
+    def resume(cls, est, early_stopping):
         """Continue the record of a fitted estimator (warm start, partial_fit)."""
-        record = cls(est.early_stopping)
+        record = cls(early_stopping)
         record.t_ = est.t_
         record.loss_curve_ = list(getattr(est, "loss_curve_", []))
         for name in ("validation_scores_", "validation_loss_curve_"):
@@ -91,9 +91,9 @@ class TrainingRecord:
         }
 
     def end_epoch(self, loss, n_samples):
-        self.loss_ = loss
+        self.loss_ = np.float64(loss)  # numpy floats, as scikit-learn's
         self.t_ += n_samples
-        self.loss_curve_.append(loss)
+        self.loss_curve_.append(self.loss_)
 
     def track_validation(self, score, loss, tol):
         """Record a validation score and loss; True when the score is the best."""
@@ -188,23 +188,27 @@ class DivergenceGuard:
 
     Finite weights are not enough: after a blow-up they can be so large that
     the network overflows on the training data itself. The weights a fit
-    started from are the last fallback.
+    started from are the last fallback; when even they give no finite loss
+    (data too large for any weights), the fit fails with scikit-learn's error.
     """
 
-    def __init__(self, net, X):
-        self.net, self.X = net, X
+    def __init__(self, net, X, Y, sample_weight):
+        self.net, self.X, self.Y, self.sw = net, X, Y, sample_weight
         self.start = net.params.copy()
         self.recovered = False
 
     def usable(self):
         """Whether no layer's pre-activation on the training data is NaN or
         infinite (a ReLU of -inf or a tanh would hide an overflow from the
-        output)."""
+        output), and the loss of every sample that counts is finite."""
         try:
-            self.net.predict(self.X, check_layers=len(self.net.layers), raw=True)
+            raw = self.net.predict(self.X, check_layers=len(self.net.layers), raw=True)
         except NonFinitePreactivation:
             return False
-        return True
+        losses = self.net.loss.loss_and_delta(raw, self.Y)
+        if self.sw is not None:
+            losses = losses[self.sw > 0]
+        return bool(np.isfinite(losses).all())
 
     def outputs_finite(self):
         """:meth:`usable`, decided without a forward pass where the layers'
@@ -215,12 +219,17 @@ class DivergenceGuard:
         return self.usable()
 
     def recover(self, candidates):
-        """Put back the first of ``candidates`` (then the start) that is usable."""
+        """Put back the first of ``candidates`` (then the start) that is usable;
+        scikit-learn's error when none is: no weights ever gave finite values."""
         self.recovered = True
         for params in (*candidates, self.start):
             self.net.params[...] = params
             if self.usable():
                 return
+        raise ValueError(
+            "Solver produced non-finite parameter weights. The input data may "
+            "contain large values and need to be preprocessed."
+        )
 
 
 class _SolverBlasThreads:
@@ -320,7 +329,7 @@ class Trainer:
         self.hyperparameters = params
 
     def fit(self, X, Y, sample_weight, targets):
-        self.guard = DivergenceGuard(self.net, X)
+        self.guard = DivergenceGuard(self.net, X, Y, sample_weight)
         if self.est.solver == "lbfgs":
             self.fit_lbfgs(X, Y, sample_weight)
         else:
@@ -436,7 +445,7 @@ class Trainer:
             ConvergenceWarning,
         )
         curve = self.record.loss_curve_
-        self.record.loss_ = curve[-1] if curve else np.nan
+        self.record.loss_ = curve[-1] if curve else np.float64(np.nan)
 
     def _check_final_weights(self, candidates):
         """The last step can leave finite weights that overflow on the data."""
@@ -465,7 +474,7 @@ class Trainer:
 
         def callback(intermediate_result):
             accepted["x"] = intermediate_result.x.copy()
-            accepted["fun"] = record.loss_ = float(intermediate_result.fun)
+            accepted["fun"] = record.loss_ = np.float64(intermediate_result.fun)
             record.loss_curve_.append(record.loss_)
             record.n_iter_ += 1
             if est.verbose:
@@ -489,21 +498,27 @@ class Trainer:
             finally:
                 blas.restore()
         x, fun = accepted["x"], accepted["fun"]
+        diverged = False
         if result is not None:
             record.n_iter_ = min(result.nit, est.max_iter)
             self._warn_lbfgs_status(result)
-            if np.isfinite(result.fun) and np.all(np.isfinite(result.x)):
+            diverged = not (np.isfinite(result.fun) and np.all(np.isfinite(result.x)))
+            if not diverged:
                 x, fun = result.x, float(result.fun)
-            else:
-                warnings.warn(
-                    "L-BFGS diverged (non-finite loss or weights); kept the last finite "
-                    "iterate. Scale the data or increase alpha.",
-                    ConvergenceWarning,
-                )
         net.params[...] = x
-        record.loss_ = fun if fun is not None else objective(x)[0]
+        if diverged:
+            self.guard.recover(())
+            warnings.warn(
+                "L-BFGS diverged (non-finite loss or weights); kept the last finite "
+                "iterate. Scale the data or increase alpha.",
+                ConvergenceWarning,
+            )
+        else:
+            self._check_final_weights(())
+        if fun is None or self.guard.recovered:  # the loss where the weights are now
+            fun = objective(net.params.astype(np.float64))[0]
+        record.loss_ = np.float64(fun)
         record.best_loss_ = min(record.loss_curve_, default=record.loss_)
-        self._check_final_weights(())
 
     def _warn_lbfgs_status(self, result):
         est = self.est

@@ -44,6 +44,11 @@ def strict_warnings():
         yield
 
 
+#: A fit on data so large that no weights give a finite loss fails with
+#: scikit-learn's error (see test_numerics).
+TOO_LARGE = {"too large": r"non-finite parameter weights"}
+
+
 def attempt(fn, problems, tolerated=None):
     """Call ``fn``: it must work when ``problems`` is empty, else refuse.
 

@@ -656,3 +656,28 @@ def test_tanh_with_extreme_class_weights_is_sklearns_mlp_with_those_weights():
     assert np.mean(longer.predict(X_test) == 0) > 0.87
     scaled = make_pipeline(StandardScaler(), MLPClassifier(class_weight=class_weight, **kw))
     assert np.mean(scaled.fit(X_train, y_train).predict(X_test) == 0) > 0.87
+
+
+@pytest.mark.parametrize("solver", SKLEARN_SOLVERS)
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_fitted_attributes_have_sklearns_types(digits, solver, early_stopping):
+    X, y = digits
+    kw = dict(hidden_layer_sizes=(8,), solver=solver, max_iter=5,
+              early_stopping=early_stopping, random_state=0)
+    ours, theirs = MLPClassifier(**kw).fit(X, y), sk.MLPClassifier(**kw).fit(X, y)
+    names = ["loss_", "n_iter_", "t_", "best_loss_", "validation_scores_", "best_validation_score_"]
+    for name in names:
+        if hasattr(theirs, name):
+            assert type(getattr(ours, name)) is type(getattr(theirs, name)), name
+    for name in ("loss_curve_", "validation_scores_"):
+        if getattr(theirs, name, None):
+            assert type(getattr(ours, name)[0]) is type(getattr(theirs, name)[0]), name
+    if solver == "lbfgs":
+        # scikit-learn's L-BFGS fits have no curve and ignore early_stopping;
+        # sknn records the loss per iteration (deliberately) and ignores it too
+        assert not hasattr(theirs, "loss_curve_")
+        assert len(ours.loss_curve_) == ours.n_iter_ and type(ours.loss_curve_[0]) is np.float64
+        assert ours.best_loss_ == min(ours.loss_curve_)
+        assert ours.validation_scores_ is None and ours.best_validation_score_ is None
+        plain = MLPClassifier(**{**kw, "early_stopping": False}).fit(X, y)
+        np.testing.assert_array_equal(plain.coefs_[0], ours.coefs_[0])

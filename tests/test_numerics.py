@@ -5,12 +5,13 @@ import warnings
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from scipy.special import log_expit, logsumexp
 from sklearn import neural_network as sk
 from sklearn.exceptions import ConvergenceWarning
 from strategies import ESTIMATORS, TINY, all_finite, check_outputs
 
-from sknn import MLPClassifier
+from sknn import MLPClassifier, MLPRegressor
 from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
 from sknn._losses import LOSSES
 from sknn._network import Network, dense_stack
@@ -18,6 +19,12 @@ from sknn._network import Network, dense_stack
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 # ----------------------------------------------------------- numerical extremes
+SKLEARNS_NON_FINITE_ERROR = (
+    "Solver produced non-finite parameter weights. The input data may contain large "
+    "values and need to be preprocessed."
+)
+
+
 EXTREME = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4, 1e4], [1e4, 1e4, 1e4], [-1e4, 0.0, 1e4]])
 
 
@@ -158,6 +165,12 @@ def test_diverging_fit_keeps_finite_usable_weights_and_warns(solver, params, sca
             **params,
         }
     )
+    if Est is MLPRegressor and scale > 1:
+        # targets of about 1e154: every squared error overflows, whatever the
+        # weights, so no state ever had a finite loss
+        with pytest.raises(ValueError, match=SKLEARNS_NON_FINITE_ERROR[:40]):
+            est.fit(X, y)
+        return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         warnings.simplefilter("error", RuntimeWarning)
@@ -167,3 +180,29 @@ def test_diverging_fit_keeps_finite_usable_weights_and_warns(solver, params, sca
     assert all_finite(est)
     if scale == 1.0:  # weights still predict on their own training data
         check_outputs(est, X, 40, may_overflow=False)
+
+
+@pytest.mark.parametrize("solver", ["adam", "sgd"])
+@pytest.mark.parametrize(
+    "X", [np.finfo(np.float64).max * np.random.RandomState(0).uniform(size=(20, 3)),
+          sp.lil_matrix(np.eye(20, 3) * 1e300)], ids=["max_uniform", "sparse_1e300"]
+)
+def test_data_too_large_for_any_weights_is_sklearns_error(X, solver):
+    """No weights, not even the initial ones, give a finite loss: scikit-learn's error."""
+    y = np.random.RandomState(1).uniform(size=20)
+    kw = dict(hidden_layer_sizes=(5,), solver=solver, max_iter=5, random_state=0)
+    with pytest.raises(ValueError) as theirs, np.errstate(all="ignore"):  # its overflow warnings
+        sk.MLPRegressor(**kw).fit(X, y)
+    with pytest.raises(ValueError) as mine:
+        MLPRegressor(**kw).fit(X, y)
+    assert str(mine.value) == str(theirs.value) == SKLEARNS_NON_FINITE_ERROR
+    # L-BFGS, where scikit-learn returns weights that cannot predict, too
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        MLPRegressor(**{**kw, "solver": "lbfgs"}).fit(X, y)
+    # a previously fitted model is left as it was
+    reg = MLPRegressor(**{**kw, "warm_start": True}).fit(np.ones((20, 3)), y)
+    before = [W.copy() for W in reg.coefs_]
+    with pytest.raises(ValueError, match="non-finite parameter weights"):
+        reg.fit(X, y)
+    for a, b in zip(reg.coefs_, before):
+        np.testing.assert_array_equal(a, b)
