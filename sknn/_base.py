@@ -233,7 +233,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
         rng = check_random_state(self.random_state)
         layers = dense_stack([X.shape[1], *hidden, Y.shape[1]], self.activation, dropout)
-        net = Network(layers, LOSSES[self._loss_name(targets)], X.dtype)
+        loss = LOSSES.create(self._loss_name(targets), self.get_params(deep=False))
+        net = Network(layers, loss, X.dtype)
         early_stopping = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn's
         if first_pass:
             net.initialize(resolve_initializer(self.init, self.activation), rng)

@@ -22,6 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from threadpoolctl import ThreadpoolController
 
+from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import NO_HOOKS
 from ._layers import NonFinitePreactivation
 from ._optimizers import OPTIMIZERS
@@ -175,12 +176,12 @@ class ValidationSet:
     def evaluate(self, net):
         """Validation score (accuracy or R2) and mean validation loss."""
         raw = net.predict(self.X, raw=True)
-        losses = net.loss.loss_and_delta(raw, self.Y)
-        raw += self.Y  # loss_and_delta left P - Y
-        loss = float(np.average(losses, weights=self.sw))
-        if not np.all(np.isfinite(raw)):
+        P = raw.copy()
+        OUTPUT_ACTIVATIONS[net.out_activation](P)
+        loss = float(np.average(net.loss.loss_and_delta(raw, self.Y), weights=self.sw))
+        if not np.all(np.isfinite(P)):
             return np.nan, loss
-        return float(self.score(raw, self.targets, self.sw)), loss
+        return float(self.score(P, self.targets, self.sw)), loss
 
 
 class DivergenceGuard:

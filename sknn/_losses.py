@@ -1,24 +1,25 @@
-"""Losses paired with their output activation (canonical links).
+"""Losses paired with their output activation.
 
 Each loss takes the raw output ``Z`` of the last layer (before the output
-activation), turns it in place into the output delta ``P - Y`` (where
-``P = out_activation(Z)``), and returns the per-sample loss. Working from the
-raw output lets every loss be computed stably (log-sum-exp, ``logaddexp``),
-without clipping probabilities.
+activation), turns it in place into the gradient of the per-sample loss with
+respect to ``Z`` (the output delta), and returns the per-sample loss. For the
+canonical pairs (log-loss with softmax or logistic, squared error with the
+identity, Poisson deviance with exp) the delta is ``P - Y`` with ``P =
+out_activation(Z)``. Working from the raw output lets every loss be computed
+stably (log-sum-exp, ``logaddexp``), without clipping probabilities.
 
 Per-sample losses sum over outputs: multi-output squared error is
 ``0.5 * sum_k (p_k - y_k) ** 2``, multilabel log-loss sums the binary losses
-of the labels. The output delta ``P - Y`` is then the exact gradient of the
-reported loss (scikit-learn instead reports the mean over outputs for squared
-error but descends the sum, `scikit-learn#8349
+of the labels. The output delta is then the exact gradient of the reported
+loss (scikit-learn instead reports the mean over outputs for squared error but
+descends the sum, `scikit-learn#8349
 <https://github.com/scikit-learn/scikit-learn/issues/8349>`_).
 
-Losses are registered under scikit-learn's names (its ``LOSS_FUNCTIONS``);
-the regression ones are the choices of ``MLPRegressor(loss=...)``.
+Losses are registered under scikit-learn's names (its ``LOSS_FUNCTIONS``,
+HistGradientBoostingRegressor's for the robust ones); the regression ones are
+the choices of ``MLPRegressor(loss=...)``, and their constructors declare
+their hyperparameters with the estimator's names.
 """
-
-from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 from scipy.special import expit, xlogy
@@ -30,24 +31,28 @@ from ._registry import Registry
 __all__ = ["LOSSES", "Loss"]
 
 
-@dataclass(frozen=True)
 class Loss:
-    """A loss and the output activation it pairs with.
+    """Base class: a per-sample loss and the output activation it pairs with.
 
     Attributes
     ----------
     out_activation : str
         scikit-learn's name of the output activation (``out_activation_``),
         a key of ``OUTPUT_ACTIVATIONS``.
-    loss_and_delta : callable ``(Z, Y) -> ndarray of shape (n_samples,)``
-        Per-sample loss; ``Z`` is overwritten with ``out_activation(Z) - Y``.
     regression : bool
         Whether ``MLPRegressor`` offers it (the others serve the classifier).
     """
 
-    out_activation: str
-    loss_and_delta: Callable
-    regression: bool
+    out_activation = "identity"
+    regression = True
+
+    def loss_and_delta(self, Z, Y):
+        """Per-sample loss, shape ``(n_samples,)``; ``Z`` becomes the gradient
+        of each sample's loss with respect to ``Z``."""
+        raise NotImplementedError
+
+
+LOSSES = Registry("loss")
 
 
 @_kernels.accelerated(_kernels.softmax_cross_entropy)
@@ -76,40 +81,122 @@ def softmax_cross_entropy(Z, Y):
     return loss
 
 
-def _logistic_cross_entropy(Z, Y):
-    # log(1 + exp(z)) - y z, summed over labels, per label as
-    # max(z, 0) - y z + log(1 + exp(-|z|)): no cancellation of two large
-    # terms (float32 lost 3 digits at logits of 1e4).
-    loss = np.maximum(Z, 0)
-    loss -= Y * Z
-    tail = np.abs(Z)
-    np.negative(tail, out=tail)
-    np.exp(tail, out=tail)
-    np.log1p(tail, out=tail)
-    loss += tail
-    loss = loss.sum(axis=1)
-    expit(Z, out=Z)
-    Z -= Y
-    return loss
+@LOSSES.register("log_loss")
+class LogLoss(Loss):
+    """Categorical cross-entropy of a softmax output."""
+
+    out_activation, regression = "softmax", False
+
+    def loss_and_delta(self, Z, Y):
+        return softmax_cross_entropy(Z, Y)
 
 
-def _half_squared_error(Z, Y):
-    Z -= Y
-    return 0.5 * np.einsum("ij,ij->i", Z, Z)
+@LOSSES.register("binary_log_loss")
+class BinaryLogLoss(Loss):
+    """Binary cross-entropy of each logistic output (binary and multilabel)."""
+
+    out_activation, regression = "logistic", False
+
+    def loss_and_delta(self, Z, Y):
+        # log(1 + exp(z)) - y z, summed over labels, per label as
+        # max(z, 0) - y z + log(1 + exp(-|z|)): no cancellation of two large
+        # terms (float32 lost 3 digits at logits of 1e4).
+        loss = np.maximum(Z, 0)
+        loss -= Y * Z
+        tail = np.abs(Z)
+        np.negative(tail, out=tail)
+        np.exp(tail, out=tail)
+        np.log1p(tail, out=tail)
+        loss += tail
+        loss = loss.sum(axis=1)
+        expit(Z, out=Z)
+        Z -= Y
+        return loss
 
 
-def _half_poisson_deviance(Z, Y):
-    # y log(y / p) - y + p with p = exp(z), summed over outputs
-    Z = np.minimum(Z, np.log(np.finfo(Z.dtype).max) / 2, out=Z)
-    P = np.exp(Z)
-    loss = (xlogy(Y, Y) - Y - Y * Z + P).sum(axis=1)
-    np.subtract(P, Y, out=Z)
-    return loss
+@LOSSES.register("squared_error")
+class SquaredError(Loss):
+    """Half the squared error, ``0.5 * sum_k (z_k - y_k) ** 2``."""
+
+    def loss_and_delta(self, Z, Y):
+        Z -= Y
+        return 0.5 * np.einsum("ij,ij->i", Z, Z)
 
 
-#: scikit-learn's loss name -> loss.
-LOSSES = Registry("loss")
-LOSSES.register("log_loss", Loss("softmax", softmax_cross_entropy, regression=False))
-LOSSES.register("binary_log_loss", Loss("logistic", _logistic_cross_entropy, regression=False))
-LOSSES.register("squared_error", Loss("identity", _half_squared_error, regression=True))
-LOSSES.register("poisson", Loss("exp", _half_poisson_deviance, regression=True))
+@LOSSES.register("poisson")
+class Poisson(Loss):
+    """Half the Poisson deviance with a log link: ``y log(y / p) - y + p``,
+    ``p = exp(z)``."""
+
+    out_activation = "exp"
+
+    def loss_and_delta(self, Z, Y):
+        Z = np.minimum(Z, np.log(np.finfo(Z.dtype).max) / 2, out=Z)
+        P = np.exp(Z)
+        loss = (xlogy(Y, Y) - Y - Y * Z + P).sum(axis=1)
+        np.subtract(P, Y, out=Z)
+        return loss
+
+
+@LOSSES.register("absolute_error")
+class AbsoluteError(Loss):
+    """``sum_k |z_k - y_k|``: the conditional median. Its gradient is the sign
+    of the residual (0 where it is 0)."""
+
+    def loss_and_delta(self, Z, Y):
+        Z -= Y
+        loss = np.abs(Z).sum(axis=1)
+        np.sign(Z, out=Z)
+        return loss
+
+
+@LOSSES.register("huber")
+class Huber(Loss):
+    """Squared near the target, absolute beyond ``huber_delta``: ``0.5 r ** 2``
+    for ``|r| <= huber_delta``, else ``huber_delta * (|r| - huber_delta / 2)``,
+    ``r = z - y`` (PyTorch's and Keras' Huber loss with ``delta``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.5], [3.0]])
+    >>> Huber(huber_delta=1.0).loss_and_delta(Z, np.zeros((2, 1))), Z.ravel()
+    (array([0.125, 2.5  ]), array([0.5, 1. ]))
+    """
+
+    def __init__(self, huber_delta=1.0):
+        self.huber_delta = float(huber_delta)
+
+    def loss_and_delta(self, Z, Y):
+        delta = Z.dtype.type(self.huber_delta)
+        Z -= Y
+        r = np.abs(Z)
+        loss = np.where(r <= delta, 0.5 * Z * Z, delta * (r - 0.5 * delta)).sum(axis=1)
+        np.clip(Z, -delta, delta, out=Z)
+        return loss
+
+
+@LOSSES.register("quantile")
+class Quantile(Loss):
+    """The pinball loss of the ``quantile`` q: ``q r`` for ``r = y - z >= 0``,
+    ``(q - 1) r`` otherwise; its minimiser is the conditional q-quantile.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Z = np.array([[0.0], [2.0]])
+    >>> Quantile(quantile=0.9).loss_and_delta(Z, np.ones((2, 1))), Z.ravel()
+    (array([0.9, 0.1]), array([-0.9,  0.1]))
+    """
+
+    def __init__(self, quantile=0.5):
+        self.quantile = float(quantile)
+
+    def loss_and_delta(self, Z, Y):
+        q = Z.dtype.type(self.quantile)
+        np.subtract(Y, Z, out=Z)  # the residual r = y - z
+        below = Z < 0
+        loss = (Z * (q - below)).sum(axis=1)
+        Z[...] = below
+        Z -= q  # d loss / d z: -q where r >= 0, 1 - q where r < 0
+        return loss

@@ -99,7 +99,7 @@ class Network:
     --------
     >>> import numpy as np
     >>> from sknn._losses import LOSSES
-    >>> net = Network(dense_stack([3, 5, 2], "tanh"), LOSSES["log_loss"], np.float64)
+    >>> net = Network(dense_stack([3, 5, 2], "tanh"), LOSSES["log_loss"](), np.float64)
     >>> net.params[:] = np.linspace(-1, 1, net.params.size)
     >>> X = np.ones((4, 3)); Y = np.eye(2)[[0, 1, 1, 0]]
     >>> round(net.loss_grad(X, Y), 4)  # mean log-loss; its gradient is in net.grad

@@ -205,3 +205,115 @@ class Adam(Optimizer):
         return _kernels.adam_step(params, grad, self.m, self.v, f(b1), f(b2), f(1.0 - b1),
                                   f(1.0 - b2), f(self.epsilon), f(self._step_size), decay,
                                   n_decay)
+
+
+@OPTIMIZERS.register("rmsprop")
+class RMSprop(Optimizer):
+    """RMSprop (Tieleman and Hinton, 2012): ``v = rho v + (1 - rho) g ** 2``,
+    ``params -= learning_rate * g / (sqrt(v) + epsilon)``, PyTorch's update
+    (its ``alpha`` is ``rho`` here, Keras' name).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = RMSprop(learning_rate_init=0.1, rho=0.9)
+    >>> opt.initialize(2, np.float64)
+    >>> p = np.zeros(2)
+    >>> opt.step(p, np.array([1.0, -1.0]))
+    0.0
+    >>> p.round(4)  # 0.1 / sqrt(0.1)
+    array([-0.3162,  0.3162])
+    """
+
+    def __init__(self, learning_rate_init=0.001, rho=0.9, epsilon=1e-8):
+        super().__init__(learning_rate_init)
+        self.rho, self.epsilon = float(rho), float(epsilon)
+
+    def initialize(self, n_params, dtype):
+        self.square_avg = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        self.square_avg *= self.rho
+        self.square_avg += (1.0 - self.rho) * (grad * grad)
+        denominator = np.sqrt(self.square_avg)
+        denominator += self.epsilon
+        params -= self.learning_rate * grad / denominator
+
+
+@OPTIMIZERS.register("adagrad")
+class Adagrad(Optimizer):
+    """Adagrad (Duchi et al., 2011): ``s += g ** 2``, ``params -=
+    learning_rate * g / (sqrt(s) + epsilon)``, PyTorch's update.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = Adagrad(learning_rate_init=0.1)
+    >>> opt.initialize(2, np.float64)
+    >>> p = np.zeros(2)
+    >>> for _ in range(4):
+    ...     _ = opt.step(p, np.array([2.0, -2.0]))
+    >>> p.round(4)  # 0.1 * (1 + 1/sqrt(2) + 1/sqrt(3) + 1/2)
+    array([-0.2784,  0.2784])
+    """
+
+    def __init__(self, learning_rate_init=0.001, epsilon=1e-8):
+        super().__init__(learning_rate_init)
+        self.epsilon = float(epsilon)
+
+    def initialize(self, n_params, dtype):
+        self.sum_squares = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        self.sum_squares += grad * grad
+        denominator = np.sqrt(self.sum_squares)
+        denominator += self.epsilon
+        params -= self.learning_rate * grad / denominator
+
+
+@OPTIMIZERS.register("adamw")
+class AdamW(Optimizer):
+    """Adam with decoupled weight decay (Loshchilov and Hutter, 2019),
+    PyTorch's update: ``params *= 1 - learning_rate * weight_decay``, then
+    ``params -= learning_rate / (1 - beta_1 ** t) * m / (sqrt(v / (1 - beta_2
+    ** t)) + epsilon)``.
+
+    The decay shrinks every trainable parameter by the same factor,
+    independently of the gradient; ``alpha`` keeps its meaning as a penalty
+    in the loss.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> opt = AdamW(learning_rate_init=0.1, weight_decay=0.5)
+    >>> opt.initialize(2, np.float64)
+    >>> p = np.ones(2)
+    >>> opt.step(p, np.array([1.0, -1.0]))
+    0.0
+    >>> p.round(6)  # 1 * (1 - 0.05), then a step of the learning rate
+    array([0.85, 1.05])
+    """
+
+    def __init__(self, learning_rate_init=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
+                 weight_decay=0.01):
+        super().__init__(learning_rate_init)
+        self.beta_1, self.beta_2 = float(beta_1), float(beta_2)
+        self.epsilon, self.weight_decay = float(epsilon), float(weight_decay)
+        self.t = 0
+
+    def initialize(self, n_params, dtype):
+        self.m = np.zeros(n_params, dtype=dtype)
+        self.v = np.zeros(n_params, dtype=dtype)
+
+    def update(self, params, grad):
+        self.t += 1
+        lr = self.learning_rate
+        params *= 1.0 - lr * self.weight_decay
+        self.m *= self.beta_1
+        self.m += (1.0 - self.beta_1) * grad
+        self.v *= self.beta_2
+        self.v += (1.0 - self.beta_2) * (grad * grad)
+        denominator = np.sqrt(self.v)
+        denominator /= math.sqrt(1.0 - self.beta_2**self.t)
+        denominator += self.epsilon
+        params -= lr / (1.0 - self.beta_1**self.t) * self.m / denominator

@@ -74,7 +74,7 @@ def test_a_new_activation(iris):
         assert "swish" in clf.summary()
         assert _cli_accepts("--activation", "swish").activation == "swish"
         # its gradient through a network, against finite differences
-        net = Network([Dense(4, 3, "swish"), Dense(3, 3)], LOSSES["log_loss"], np.float64)
+        net = Network([Dense(4, 3, "swish"), Dense(3, 3)], LOSSES["log_loss"](), np.float64)
         net.params[:] = np.random.RandomState(0).normal(size=net.params.size)
         Y = np.eye(3)[y[::15]]
         net.loss_grad(X[::15], Y)
@@ -123,7 +123,7 @@ def test_a_new_optimizer(iris):
 
 def test_penalty_reaches_a_new_optimizer_as_decay():
     """One step of the registered optimizer on the penalised objective."""
-    net = Network([Dense(3, 2, "tanh"), Dense(2, 1)], LOSSES["squared_error"], np.float64)
+    net = Network([Dense(3, 2, "tanh"), Dense(2, 1)], LOSSES["squared_error"](), np.float64)
     net.params[:] = np.linspace(-1, 1, net.params.size)
     X, Y = np.ones((4, 3)), np.zeros((4, 1))
     opt = RMSprop(learning_rate_init=0.1, beta_2=0.5)
@@ -200,7 +200,7 @@ def test_a_new_layer_type():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(9, 4))
     Y = np.eye(3)[rng.randint(3, size=9)]
-    net = Network([Dense(4, 5, "tanh"), Scale(5), Dense(5, 3)], LOSSES["log_loss"], np.float64)
+    net = Network([Dense(4, 5, "tanh"), Scale(5), Dense(5, 3)], LOSSES["log_loss"](), np.float64)
     net.params[:] = rng.normal(size=net.params.size)
     # its gradient, against finite differences
     net.loss_grad(X, Y, penalty=L2(0.5))

@@ -75,7 +75,7 @@ INVALID = {
     "dropout": [-0.1, 1.0, "x", (0.5, 2.0), (0.1, 0.1, 0.1)],
 }
 INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}
-INVALID_REGRESSOR = {"loss": ["absolute_error"]}
+INVALID_REGRESSOR = {"loss": ["log_loss", "mae"]}
 
 
 INVALID_CASES = [

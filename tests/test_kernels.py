@@ -167,7 +167,7 @@ def test_softmax_cross_entropy_loop_makes_nan_rows_nan(monkeypatch):
 
 # ------------------------------------------------------------ the penalty
 def _net(dtype, seed=0):
-    net = Network(dense_stack([6, 5, 4, 3], "relu"), LOSSES["log_loss"], dtype)
+    net = Network(dense_stack([6, 5, 4, 3], "relu"), LOSSES["log_loss"](), dtype)
     net.params[:] = np.random.default_rng(seed).normal(scale=0.5, size=net.params.size)
     return net
 

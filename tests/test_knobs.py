@@ -139,7 +139,7 @@ def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
         # the one full-batch epoch reports the loss at the initial weights
         start = MLPClassifier(**{**kw, "solver": "sgd", "learning_rate_init": 1e-300}).fit(X, y)
         coefs, intercepts, reported = start.coefs_, start.intercepts_, fitted.loss_curve_[0]
-    net = Network(dense_stack([4, 3, 1], "relu"), LOSSES["binary_log_loss"], np.float64)
+    net = Network(dense_stack([4, 3, 1], "relu"), LOSSES["binary_log_loss"](), np.float64)
     net.load({"coefs_": coefs, "intercepts_": intercepts})
     data_loss = net.loss_grad(X, (y == 1).astype(float)[:, None])  # no penalty
     w = np.concatenate([c.ravel() for c in coefs])

@@ -36,7 +36,7 @@ LOSS_OF = {"softmax": "log_loss", "logistic": "binary_log_loss", "identity": "sq
 def _network(activation, out_activation, n_outputs, seed=0, dropout=()):
     rng = np.random.RandomState(seed)
     layers = dense_stack([N_FEATURES, *HIDDEN, n_outputs], activation, dropout)
-    net = Network(layers, LOSSES[LOSS_OF[out_activation]], np.float64)
+    net = Network(layers, LOSSES[LOSS_OF[out_activation]](), np.float64)
     net.params[:] = rng.normal(scale=0.7, size=net.params.size)
     return net
 
@@ -197,7 +197,7 @@ def test_extreme_logits_give_finite_losses_without_warnings():
 
 
 def test_float32_network_stays_float32():
-    net = Network(dense_stack([N_FEATURES, 5, 3], "relu"), LOSSES["log_loss"], np.float32)
+    net = Network(dense_stack([N_FEATURES, 5, 3], "relu"), LOSSES["log_loss"](), np.float32)
     X = RNG.normal(size=(N, N_FEATURES)).astype(np.float32)
     Y = _targets("softmax", 3, np.random.RandomState(9)).astype(np.float32)
     net.loss_grad(X, Y, penalty=L2(0.1))
@@ -210,7 +210,7 @@ def test_float32_network_stays_float32():
 )
 def test_parameter_counts_of_dense_networks(units, expected):
     """6 inputs, 1 output and hidden layers of 4: 7, 33, 53, 73 parameters."""
-    net = Network(dense_stack(units, "relu", (0.5,) * (len(units) - 2)), LOSSES["squared_error"],
+    net = Network(dense_stack(units, "relu", (0.5,) * (len(units) - 2)), LOSSES["squared_error"](),
                   np.float64)
     assert net.params.size == expected
 

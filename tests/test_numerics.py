@@ -35,19 +35,19 @@ def test_losses_are_stable_at_logits_of_1e4(dtype):
     log_p = EXTREME - logsumexp(EXTREME, axis=1, keepdims=True)  # in float64
     P, expected = np.exp(log_p), -(Y * log_p).sum(axis=1)
     delta = Z.copy()
-    loss = LOSSES["log_loss"].loss_and_delta(delta, Y)
+    loss = LOSSES["log_loss"]().loss_and_delta(delta, Y)
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
     np.testing.assert_allclose(delta, P - Y, atol=1e-6)
     # binary cross-entropy log(1 + exp(z)) - y z: log 2 must survive next to 1e4
     Yb = (Y > 0).astype(dtype)
     delta = Z.copy()
-    loss = LOSSES["binary_log_loss"].loss_and_delta(delta, Yb)
+    loss = LOSSES["binary_log_loss"]().loss_and_delta(delta, Yb)
     expected = -(Yb * log_expit(EXTREME) + (1 - Yb) * log_expit(-EXTREME)).sum(axis=1)
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
     assert np.all(np.abs(delta) <= 1)
     for name in ("squared_error", "poisson"):
         delta = Z.copy()
-        assert np.all(np.isfinite(LOSSES[name].loss_and_delta(delta, np.abs(Y))))
+        assert np.all(np.isfinite(LOSSES[name]().loss_and_delta(delta, np.abs(Y))))
         assert np.all(np.isfinite(delta))
 
 
@@ -133,7 +133,7 @@ def test_predict_proba_and_log_proba_are_stable_at_logits_of_1e4(task):
         np.testing.assert_allclose(log_proba, log_expit(Z))
     # and the training loss at those weights
     loss = "log_loss" if task == "multiclass" else "binary_log_loss"
-    net = Network(dense_stack([3, 4, Z.shape[1]], "identity"), LOSSES[loss], np.float64)
+    net = Network(dense_stack([3, 4, Z.shape[1]], "identity"), LOSSES[loss](), np.float64)
     net.load(vars(clf))
     Y = {"binary": y[:, None], "multiclass": np.eye(3)[y], "multilabel": y}[task].astype(float)
     assert np.isfinite(net.loss_grad(X, Y)) and np.all(np.isfinite(net.grad))

@@ -1,0 +1,45 @@
+"""Optimizers and layers that scikit-learn lacks, against PyTorch's."""
+
+import numpy as np
+import pytest
+
+from sknn._optimizers import OPTIMIZERS
+
+torch = pytest.importorskip("torch")  # the test extra installs it
+
+# sknn's solver and hyperparameters -> PyTorch's optimizer with the same ones.
+# ('adam' is scikit-learn's, checked against it: it folds the bias correction
+# into the step size, so its epsilon is PyTorch's eps * sqrt(1 - beta_2 ** t).)
+OPTIMIZER_PAIRS = {
+    "rmsprop": (dict(learning_rate_init=0.01, rho=0.8, epsilon=1e-6),
+                lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.8, eps=1e-6)),
+    "adagrad": (dict(learning_rate_init=0.05, epsilon=1e-7),
+                lambda p: torch.optim.Adagrad(p, lr=0.05, eps=1e-7)),
+    "adamw": (dict(learning_rate_init=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-6,
+                   weight_decay=0.3),
+              lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.95), eps=1e-6,
+                                          weight_decay=0.3)),
+    "sgd": (dict(learning_rate_init=0.05, momentum=0.7, nesterovs_momentum=False),
+            lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.7, dampening=0.0)),
+}
+
+
+@pytest.mark.usefixtures("kernels")
+@pytest.mark.parametrize("n_steps", [1, 7])
+@pytest.mark.parametrize("name", list(OPTIMIZER_PAIRS))
+def test_optimizer_steps_equal_pytorchs(name, n_steps):
+    hyper, make_torch = OPTIMIZER_PAIRS[name]
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=50)
+    gradients = [rng.normal(size=50) * 10.0 ** rng.uniform(-3, 1) for _ in range(n_steps)]
+    ours = OPTIMIZERS[name](**hyper)
+    ours.initialize(start.size, np.float64)
+    params = start.copy()
+    reference = torch.nn.Parameter(torch.tensor(start))
+    theirs = make_torch([reference])
+    for g in gradients:
+        ours.step(params, g.copy())
+        reference.grad = torch.tensor(g)
+        theirs.step()
+    np.testing.assert_allclose(params, reference.detach().numpy(), rtol=1e-12, atol=1e-14)
+    assert not np.allclose(params, start)
