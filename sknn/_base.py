@@ -235,14 +235,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         layers = dense_stack([X.shape[1], *hidden, Y.shape[1]], self.activation, dropout)
         loss = LOSSES.create(self._loss_name(targets), self.get_params(deep=False))
         net = Network(layers, loss, X.dtype)
-        early_stopping = self.early_stopping and self.solver != "lbfgs"  # as scikit-learn's
+        stochastic = self.solver != "lbfgs"
+        early_stopping = self.early_stopping and stochastic  # as scikit-learn's
         if first_pass:
             net.initialize(resolve_initializer(self.init, self.activation), rng)
-            record = TrainingRecord(early_stopping)
+            record = TrainingRecord(early_stopping, stochastic)
         else:
             self._check_warm_start_shapes(net)
             net.load(vars(self))
-            record = TrainingRecord.resume(self, early_stopping)
+            record = TrainingRecord.resume(self, early_stopping, stochastic)
         trainer = Trainer(self, net, record, rng, incremental)
         trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
         trainer.fit(X, Y, sample_weight, targets)

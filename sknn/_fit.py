@@ -27,7 +27,7 @@ from ._callbacks import NO_HOOKS
 from ._layers import NonFinitePreactivation
 from ._optimizers import OPTIMIZERS
 from ._penalties import NO_PENALTY, PENALTIES
-from ._schedules import SCHEDULES, Constant
+from ._schedules import SCHEDULES
 
 __all__ = ["Trainer", "TrainingRecord"]
 
@@ -46,16 +46,19 @@ class TrainingRecord:
         "loss_",
         "best_loss_",
         "loss_curve_",
+        "learning_rate_curve_",
         "validation_scores_",
         "validation_loss_curve_",
         "best_validation_score_",
         "_no_improvement_count",
     )
 
-    def __init__(self, early_stopping):
+    def __init__(self, early_stopping, stochastic=True):
         self.early_stopping = early_stopping
         self.n_iter_, self.t_, self.loss_ = 0, 0, None
         self.loss_curve_ = []
+        # the learning rate of each epoch (stochastic solvers only)
+        self.learning_rate_curve_ = [] if stochastic else None
         self.validation_scores_ = [] if early_stopping else None
         self.validation_loss_curve_ = [] if early_stopping else None
         self.best_validation_score_ = -np.inf if early_stopping else None
@@ -63,12 +66,13 @@ class TrainingRecord:
         self._no_improvement_count = 0
 
     @classmethod
-    def resume(cls, est, early_stopping):
+    def resume(cls, est, early_stopping, stochastic=True):
         """Continue the record of a fitted estimator (warm start, partial_fit)."""
-        record = cls(early_stopping)
+        record = cls(early_stopping, stochastic)
         record.t_ = est.t_
         record.loss_curve_ = list(getattr(est, "loss_curve_", []))
-        for name in ("validation_scores_", "validation_loss_curve_"):
+        names = ["validation_scores_", "validation_loss_curve_"]
+        for name in names + ["learning_rate_curve_"] * stochastic:
             value = getattr(est, name, None)
             if value is not None:
                 setattr(record, name, list(value))
@@ -351,10 +355,7 @@ class Trainer:
         if self.optimizer is None:
             self.optimizer = OPTIMIZERS.create(est.solver, self.hyperparameters)
             self.optimizer.initialize(net.params.size, net.dtype)
-        self.schedule = (
-            SCHEDULES.create(est.learning_rate, self.hyperparameters)
-            if self.optimizer.schedulable else Constant()
-        )
+        self.schedule = SCHEDULES.create(est.learning_rate, self.hyperparameters)
         train_idx, validation = np.arange(X.shape[0]), None
         if est.early_stopping:
             train_idx, val_idx = _stratified_split(X.shape[0], est.validation_fraction,
@@ -373,6 +374,8 @@ class Trainer:
         with self._interruptible():
             for _ in range(est.max_iter):
                 self.hooks.task_begin()
+                self.schedule.epoch_begin(self.optimizer, len(self.record.loss_curve_))
+                self.record.learning_rate_curve_.append(self.optimizer.learning_rate)
                 previous, epoch_start = epoch_start, previous
                 epoch_start[...] = net.params
                 loss = self.run_epoch(batches, n)

@@ -58,15 +58,11 @@ class Optimizer:
 
     Attributes
     ----------
-    schedulable : bool
-        Whether the estimator's ``learning_rate`` schedule applies (as in
-        scikit-learn, only to ``'sgd'``).
     fused_update : callable or None
         ``fused_update(params, grad, decay, n_decay) -> float``: the compiled
         equivalent of :func:`_reference_step` (decay, then ``update``).
     """
 
-    schedulable = False
     fused_update = None
 
     def __init__(self, learning_rate_init=0.001):
@@ -117,8 +113,6 @@ class SGD(Optimizer):
     >>> p
     array([-0.5, -1. ])
     """
-
-    schedulable = True
 
     def __init__(self, learning_rate_init=0.001, momentum=0.9, nesterovs_momentum=True):
         super().__init__(learning_rate_init)

@@ -1,13 +1,17 @@
 """Learning-rate schedules: how an optimizer's ``learning_rate`` changes
 between epochs, and what happens when training stalls.
 
-The fit loop calls :meth:`Schedule.epoch_end` after every epoch and
-:meth:`Schedule.plateau` when ``n_iter_no_change`` epochs in a row brought no
-improvement of ``tol``. A schedule declares its hyperparameters in its
-constructor, with the estimator's parameter names. To add one, subclass
-:class:`Schedule` and register it in :data:`SCHEDULES`; its name becomes a
-valid ``learning_rate``.
+Every stochastic solver follows the schedule (scikit-learn's MLP applies
+``learning_rate`` to 'sgd' only). The fit loop calls
+:meth:`Schedule.epoch_begin` before every epoch, :meth:`Schedule.epoch_end`
+after it, and :meth:`Schedule.plateau` when ``n_iter_no_change`` epochs in a
+row brought no improvement of ``tol``. A schedule declares its
+hyperparameters in its constructor, with the estimator's parameter names. To
+add one, subclass :class:`Schedule` and register it in :data:`SCHEDULES`; its
+name becomes a valid ``learning_rate``.
 """
+
+import math
 
 from ._registry import Registry
 
@@ -18,6 +22,10 @@ SCHEDULES = Registry("learning-rate schedule")
 
 class Schedule:
     """Base class: the learning rate stays, and a plateau stops training."""
+
+    def epoch_begin(self, optimizer, epoch):
+        """Set ``optimizer.learning_rate`` for epoch ``epoch`` (counted from 0
+        over all fits of a warm-started or incrementally trained model)."""
 
     def epoch_end(self, optimizer, samples_seen):
         """Update ``optimizer.learning_rate`` after an epoch."""
@@ -72,3 +80,40 @@ class Adaptive(Schedule):
         if verbose:
             print(message + " Setting learning rate to %f" % optimizer.learning_rate)
         return False
+
+
+@SCHEDULES.register("cosine")
+class Cosine(Schedule):
+    """Cosine annealing (Loshchilov and Hutter, 2017) over ``max_iter`` epochs,
+    after ``warmup_iter`` epochs of linear warm-up.
+
+    Epoch ``e`` (from 0) trains with ``learning_rate_init * (e + 1) /
+    (warmup_iter + 1)`` during the warm-up, then with ``learning_rate_init *
+    (1 + cos(pi * k / K)) / 2``, ``k = e - warmup_iter`` of ``K = max_iter -
+    warmup_iter`` epochs (PyTorch's ``CosineAnnealingLR`` with ``eta_min=0``);
+    epochs beyond ``max_iter`` (``partial_fit``) keep the last rate.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> opt = SimpleNamespace(learning_rate_init=1.0, learning_rate=1.0)
+    >>> schedule = Cosine(max_iter=6, warmup_iter=2)
+    >>> rates = []
+    >>> for epoch in range(6):
+    ...     schedule.epoch_begin(opt, epoch)
+    ...     rates.append(round(opt.learning_rate, 3))
+    >>> rates
+    [0.333, 0.667, 1.0, 0.854, 0.5, 0.146]
+    """
+
+    def __init__(self, max_iter=200, warmup_iter=0):
+        self.max_iter, self.warmup_iter = int(max_iter), int(warmup_iter)
+
+    def epoch_begin(self, optimizer, epoch):
+        base = optimizer.learning_rate_init
+        if epoch < self.warmup_iter:
+            optimizer.learning_rate = base * (epoch + 1) / (self.warmup_iter + 1)
+            return
+        total = max(1, self.max_iter - self.warmup_iter)
+        k = min(epoch - self.warmup_iter, total - 1)
+        optimizer.learning_rate = base * (1.0 + math.cos(math.pi * k / total)) / 2.0

@@ -85,30 +85,31 @@ def test_a_new_activation(iris):
 
 
 # ---------------------------------------------------------------- optimizer
-class RMSprop(Optimizer):
-    """Root-mean-square propagation with the estimator's beta_2 and epsilon."""
+class SignSGD(Optimizer):
+    """signSGD with momentum (signum): a step of the learning rate along the
+    sign of the averaged gradient, with the estimator's ``momentum``."""
 
-    def __init__(self, learning_rate_init=0.001, beta_2=0.999, epsilon=1e-8):
+    def __init__(self, learning_rate_init=0.001, momentum=0.9):
         super().__init__(learning_rate_init)
-        self.beta_2, self.epsilon = beta_2, epsilon
+        self.momentum = momentum
 
     def initialize(self, n_params, dtype):
-        self.square_avg = np.zeros(n_params, dtype)
+        self.average = np.zeros(n_params, dtype)
 
     def update(self, params, grad):
-        self.square_avg *= self.beta_2
-        self.square_avg += (1 - self.beta_2) * grad * grad
-        params -= self.learning_rate * grad / (np.sqrt(self.square_avg) + self.epsilon)
+        self.average *= self.momentum
+        self.average += (1 - self.momentum) * grad
+        params -= self.learning_rate * np.sign(self.average)
 
 
 def test_a_new_optimizer(iris):
     X, y = iris
-    with registered(OPTIMIZERS, "rmsprop", RMSprop):
-        kw = dict(hidden_layer_sizes=(16,), solver="rmsprop", learning_rate_init=0.01,
-                  beta_2=0.9, max_iter=100, random_state=0)
+    with registered(OPTIMIZERS, "signum", SignSGD):
+        kw = dict(hidden_layer_sizes=(16,), solver="signum", learning_rate_init=0.01,
+                  momentum=0.5, max_iter=100, random_state=0)
         clf = MLPClassifier(**kw).fit(X, y)
         assert clf.score(X, y) > 0.95
-        assert isinstance(clf._optimizer, RMSprop) and clf._optimizer.beta_2 == 0.9
+        assert isinstance(clf._optimizer, SignSGD) and clf._optimizer.momentum == 0.5
         # the L2 penalty reaches it (were it dropped, alpha would change nothing)
         shrunk = MLPClassifier(**{**kw, "alpha": 100.0}).fit(X, y)
         assert np.abs(shrunk.coefs_[0]).mean() < 0.5 * np.abs(clf.coefs_[0]).mean()
@@ -118,7 +119,7 @@ def test_a_new_optimizer(iris):
         for model in (inc, copy):
             model.partial_fit(X, y)
         np.testing.assert_array_equal(inc.coefs_[0], copy.coefs_[0])
-        assert _cli_accepts("--solver", "rmsprop").solver == "rmsprop"
+        assert _cli_accepts("--solver", "signum").solver == "signum"
 
 
 def test_penalty_reaches_a_new_optimizer_as_decay():
@@ -126,13 +127,11 @@ def test_penalty_reaches_a_new_optimizer_as_decay():
     net = Network([Dense(3, 2, "tanh"), Dense(2, 1)], LOSSES["squared_error"](), np.float64)
     net.params[:] = np.linspace(-1, 1, net.params.size)
     X, Y = np.ones((4, 3)), np.zeros((4, 1))
-    opt = RMSprop(learning_rate_init=0.1, beta_2=0.5)
+    opt = SignSGD(learning_rate_init=0.1, momentum=0.5)
     opt.initialize(net.params.size, np.float64)
     full = net.params.copy()
     net.loss_grad(X, Y, penalty=L2(2.0))
-    expected_grad = net.grad.copy()
-    avg = 0.5 * expected_grad**2
-    expected = full - 0.1 * expected_grad / (np.sqrt(avg) + 1e-8)
+    expected = full - 0.1 * np.sign(net.grad)
     net.loss_grad(X, Y)
     L2(2.0).step(opt, net, m=4.0)
     np.testing.assert_allclose(net.params, expected, rtol=1e-12)
