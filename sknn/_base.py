@@ -17,6 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
+from sklearn.metrics import get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -35,6 +36,7 @@ from ._callbacks import CallbackSupportMixin, fit_hooks
 from ._fit import Trainer, TrainingRecord
 from ._initializers import INITIALIZERS, resolve_initializer
 from ._losses import LOSSES
+from ._layers import NORMALIZATIONS
 from ._network import Network, NonFinitePreactivation, dense_stack, describe
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
@@ -45,6 +47,10 @@ _FLOATS = (np.float64, np.float32)
 # Each fitted estimator's inference network, with the key and arrays it was
 # built from; weak, so an estimator's attributes and its pickles stay as they are.
 _INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
+
+# The fitted attributes holding the arrays a network predicts with.
+_FITTED_ARRAYS = ("coefs_", "intercepts_", "normalization_scales_", "normalization_shifts_",
+                  "running_means_", "running_vars_")
 
 
 def _check_has_features(X, est):
@@ -101,7 +107,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(ACTIVATIONS.names())],
+        "activation": [StrOptions(ACTIVATIONS.names()), "array-like"],
         "solver": [StrOptions(OPTIMIZERS.names("lbfgs"))],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
@@ -130,6 +136,14 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "penalty": [StrOptions(PENALTIES.names()), None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+        "normalization": [StrOptions(NORMALIZATIONS.names()), None],
+        "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
+        "rho": [Interval(Real, 0, 1, closed="left")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "warmup_iter": [Interval(Integral, 0, None, closed="left")],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "max_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
     }
 
     # ----------------------------------------------------------------- hooks
@@ -160,6 +174,36 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                     f"hidden_layer_sizes must be positive integers, got {sizes}."
                 )
         return [int(s) for s in sizes]
+
+    def _hidden_activations(self, n_hidden):
+        """One activation name per hidden layer, validated."""
+        activation = self.activation
+        if isinstance(activation, str):
+            return [activation] * n_hidden
+        names = list(activation)
+        if len(names) != n_hidden:
+            raise InvalidParameterError(
+                f"activation has {len(names)} names but the network has {n_hidden} hidden "
+                "layers; pass one name per hidden layer or a single name."
+            )
+        for name in names:
+            if not isinstance(name, str) or name not in ACTIVATIONS:
+                raise InvalidParameterError(
+                    f"activation must name one of {ACTIVATIONS.choices()} per hidden layer, "
+                    f"got {activation!r}."
+                )
+        return names
+
+    def _layers(self, units, activations, dropout=()):
+        """The network's layers for ``units`` (input and output included)."""
+        normalization = None
+        if self.normalization is not None:
+            params = {"batch_norm_momentum": self.batch_norm_momentum}
+
+            def normalization(n):
+                return NORMALIZATIONS.create(self.normalization, {**params, "units": n})
+
+        return dense_stack(units, activations, dropout, normalization, self.max_norm)
 
     def _dropout_rates(self, n_hidden):
         """One drop rate per hidden layer, validated."""
@@ -197,7 +241,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     # ------------------------------------------------------------------ fit
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -209,19 +253,66 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             in regression; a binary indicator matrix for multilabel).
         sample_weight : array-like of shape (n_samples,), default=None
             Sample weights.
+        X_val : {array-like, sparse matrix} of shape (n_val_samples, n_features), \
+default=None
+            Validation data for early stopping (``early_stopping=True``), used
+            instead of holding out ``validation_fraction`` of ``X``. In a
+            ``Pipeline(..., transform_input=["X_val"])`` (with metadata routing
+            enabled and ``set_fit_request(X_val=True, y_val=True)``) it is
+            transformed as ``X`` is.
+        y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+default=None
+            Targets of ``X_val``.
+        sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples.
 
         Returns
         -------
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        validation_data = None
+        if X_val is not None or y_val is not None:
+            validation_data = (X_val, y_val, sample_weight_val)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False,
+                         validation_data=validation_data)
+
+    def _validation_data(self, validation_data, targets, dtype):
+        """The user's validation data, validated and encoded as the training data."""
+        X_val, y_val, sample_weight_val = validation_data
+        if y_val is None:
+            raise ValueError("X_val is provided, but y_val was not provided.")
+        if X_val is None:
+            raise ValueError("y_val is provided, but X_val was not provided.")
+        if not self.early_stopping or self.solver == "lbfgs":
+            raise ValueError(
+                "X_val and y_val are passed to fit, but only early stopping uses "
+                "them: set early_stopping=True with a stochastic solver."
+            )
+        _check_has_features(X_val, self)
+        classes = targets.classes if targets.classes is not None else None
+        X_val, Y_val, targets_val = self._validate_input(
+            X_val, y_val, incremental=True, reset=False, classes=classes
+        )
+        if sp.issparse(X_val):
+            X_val = X_val.tocsr()
+        sample_weight_val = self._validate_sample_weight(sample_weight_val, X_val)
+        return X_val, Y_val.astype(dtype, copy=False), targets_val, sample_weight_val
 
     @_overflow_checked
-    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None):
+    def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
+             validation_data=None):
         raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
         hidden = self._hidden_layer_sizes()
+        activations = self._hidden_activations(len(hidden))
         dropout = self._dropout_rates(len(hidden))
+        for name in ("max_grad_norm", "max_norm"):
+            if self.solver == "lbfgs" and getattr(self, name) is not None:
+                raise ValueError(
+                    f"{name} is not supported with solver='lbfgs', whose line searches "
+                    f"need the unchanged gradient and steps. Use a stochastic solver, or "
+                    f"{name}=None."
+                )
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
@@ -230,9 +321,11 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
         sample_weight = self._validate_sample_weight(sample_weight, X)
         sample_weight = self._apply_class_weight(sample_weight, targets, X, incremental)
+        if validation_data is not None:
+            validation_data = self._validation_data(validation_data, targets, X.dtype)
 
         rng = check_random_state(self.random_state)
-        layers = dense_stack([X.shape[1], *hidden, Y.shape[1]], self.activation, dropout)
+        layers = self._layers([X.shape[1], *hidden, Y.shape[1]], activations, dropout)
         loss = LOSSES.create(self._loss_name(targets), self.get_params(deep=False))
         net = Network(layers, loss, X.dtype)
         stochastic = self.solver != "lbfgs"
@@ -246,7 +339,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             record = TrainingRecord.resume(self, early_stopping, stochastic)
         trainer = Trainer(self, net, record, rng, incremental)
         trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
-        trainer.fit(X, Y, sample_weight, targets)
+        trainer.fit(X, Y, sample_weight, targets, validation_data)
         trainer.commit(targets)
         trainer.hooks.finish()
         return self
@@ -300,9 +393,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         arrays stay the same objects (building it would be a noticeable part
         of predicting one row); not when the arrays need a cast.
         """
-        arrays = (*self.coefs_, *self.intercepts_)
+        arrays = tuple(a for name in _FITTED_ARRAYS for a in getattr(self, name, ()))
         dtype = np.result_type(dtype, arrays[0].dtype)
-        key = (self.activation, self.out_activation_, dtype)
+        activations = tuple(self._hidden_activations(len(self.coefs_) - 1))
+        key = (activations, self.normalization, self.out_activation_, dtype)
         cached = _INFERENCE_NETWORKS.get(self)
         if (
             cached is not None
@@ -313,7 +407,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
             return cached[2]
         coefs = self.coefs_
         units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        layers = dense_stack(units, self.activation)
+        layers = self._layers(units, activations)
         net = Network.from_fitted(layers, self.out_activation_, vars(self), dtype)
         if all(a.dtype == dtype for a in arrays):
             _INFERENCE_NETWORKS[self] = (key, arrays, net)
@@ -357,34 +451,58 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         Returns
         -------
         table : str
-            One row per dense layer (units, activation, dropout rate and
-            trainable parameters ``fan_in * fan_out + fan_out``) and the total.
+            One row per dense layer (units, activation, normalization when
+            there is one, dropout rate and trainable parameters: ``fan_in *
+            fan_out + fan_out``, plus a normalization's scale and shift), the
+            total of trainable parameters (``n_params_``) and, where
+            batch normalization keeps running statistics, the count of
+            those non-trainable values. Print it to read it.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sknn import MLPRegressor
+        >>> X, y = np.random.RandomState(0).normal(size=(30, 6)), np.arange(30.0)
+        >>> print(MLPRegressor(hidden_layer_sizes=(4,), tol=10).fit(X, y).summary())
+        Layer     Units  Activation  Dropout  Params
+        --------------------------------------------
+        input     6                                0
+        hidden 1  4      relu              0      28
+        output    1      identity                  5
+        --------------------------------------------
+        Total params: 33
         """
         check_is_fitted(self)
         units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
         n_hidden = len(units) - 2
         rates = self._dropout_rates(n_hidden) if self.solver != "lbfgs" else ()
-        layers = describe(dense_stack(units, self.activation, rates))
-        rows = [("Layer", "Units", "Activation", "Dropout", "Params")]
-        rows.append(("input", str(units[0]), "", "", "0"))
-        for i, layer in enumerate(layers, start=1):
+        blocks = describe(self._layers(units, self._hidden_activations(n_hidden), rates))
+        normalized = any(block["normalization"] for block in blocks)
+        header = ["Layer", "Units", "Activation"] + ["Normalization"] * normalized
+        rows = [(*header, "Dropout", "Params"), ("input", str(units[0]), "", *[""] * normalized,
+                                                 "", "0")]
+        for i, block in enumerate(blocks, start=1):
             hidden = i <= n_hidden
-            rows.append(
-                (
-                    f"hidden {i}" if hidden else "output",
-                    str(layer["units"]),
-                    layer["activation"] if hidden else self.out_activation_,
-                    f"{layer['dropout']:g}" if hidden else "",
-                    f"{layer['params']:,}",
-                )
-            )
-        widths = [max(len(r[j]) for r in rows) for j in range(5)]
-        line = "-" * (sum(widths) + 8)
+            rows.append((
+                f"hidden {i}" if hidden else "output",
+                str(block["units"]),
+                block["activation"] if hidden else self.out_activation_,
+                *[block["normalization"]] * normalized,
+                f"{block['dropout']:g}" if hidden else "",
+                f"{block['params']:,}",
+            ))
+        n_columns = len(rows[0])
+        widths = [max(len(r[j]) for r in rows) for j in range(n_columns)]
+        line = "-" * (sum(widths) + 2 * (n_columns - 1))
         fmt = lambda r: "  ".join(  # noqa: E731
-            c.ljust(w) if j < 3 else c.rjust(w) for j, (c, w) in enumerate(zip(r, widths))
+            c.ljust(w) if j < n_columns - 2 else c.rjust(w)
+            for j, (c, w) in enumerate(zip(r, widths))
         )
         out = [fmt(rows[0]), line, *map(fmt, rows[1:]), line]
         out.append(f"Total params: {self.n_params_:,}")
+        non_trainable = sum(block["non_trainable"] for block in blocks)
+        if non_trainable:
+            out.append(f"Non-trainable: {non_trainable:,} (running statistics)")
         return "\n".join(out)
 
     def __sklearn_tags__(self):

@@ -1,10 +1,12 @@
 """The public estimators: targets, predictions and tags."""
 
+from numbers import Real
+
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
-from sklearn.utils._param_validation import InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -82,16 +84,17 @@ _COMMON_PARAMS_DOC = f"""
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         The ith element is the number of neurons in the ith hidden layer.
 
-    activation : {{{ACTIVATIONS.choices()}}}, default='relu'
-        Activation of the hidden layers. 'identity', 'logistic', 'tanh' and
-        'relu' are scikit-learn's; 'leaky_relu' has slope 0.01, 'elu' alpha 1,
-        'gelu' is the exact (erf) form. 'selu' is meant to pair with
-        ``init='lecun_normal'``.
+    activation : {{{ACTIVATIONS.choices()}}} or sequence of them, default='relu'
+        Activation of the hidden layers, or one per hidden layer.
+        'identity', 'logistic', 'tanh' and 'relu' are scikit-learn's;
+        'leaky_relu' has slope 0.01, 'elu' alpha 1, 'gelu' is the exact
+        (erf) form. 'selu' is meant to pair with ``init='lecun_normal'``.
 
     solver : {{{", ".join(map(repr, sorted(_SOLVERS)))}}}, default='adam'
         The weight optimizer: quasi-Newton L-BFGS (full batch, good for small
-        data), or a stochastic one: stochastic gradient descent ('sgd') or
-        Adam.
+        data), or a stochastic one: stochastic gradient descent ('sgd'),
+        Adam, AdamW (Adam with decoupled ``weight_decay``), RMSprop (``rho``)
+        or Adagrad, the last three as PyTorch defines them.
 
     alpha : float, default=0.0001
         Strength of the penalty (see ``penalty``).
@@ -101,9 +104,14 @@ _COMMON_PARAMS_DOC = f"""
         ``min(200, n_samples)``.
 
     learning_rate : {{{SCHEDULES.choices()}}}, default='constant'
-        Schedule of ``solver='sgd'``: constant; ``learning_rate_init / (t + 1)
-        ** power_t`` with ``t`` the samples seen; or divided by 5 whenever
-        ``n_iter_no_change`` epochs pass without progress of ``tol``.
+        Learning-rate schedule of every stochastic solver (scikit-learn's MLP
+        applies it to 'sgd' only): constant; 'invscaling',
+        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
+        seen; 'adaptive', divided by 5 whenever ``n_iter_no_change`` epochs
+        pass without progress of ``tol``; 'cosine', cosine annealing from
+        ``learning_rate_init`` over ``max_iter`` epochs after ``warmup_iter``
+        epochs of linear warm-up. ``learning_rate_curve_`` records the rate
+        of every epoch.
 
     learning_rate_init : float, default=0.001
         Initial step size of 'sgd' and 'adam'. A fit that diverges (loss or
@@ -185,6 +193,51 @@ _COMMON_PARAMS_DOC = f"""
         predictions need no rescaling. Not available with 'lbfgs'.
 """
 
+_DESIGN_PARAMS_DOC = """
+    normalization : {'batch', 'layer'} or None, default=None
+        Normalization between each hidden dense layer and its activation.
+        'batch' normalizes each unit by the batch's mean and variance
+        (weighted by the sample weights) in training and by running averages
+        of them in prediction; 'layer' normalizes each sample's units by
+        their own. Both then learn a scale and a shift per unit, not
+        penalised, counted in ``n_params_``.
+
+    batch_norm_momentum : float, default=0.1
+        How far batch normalization's running mean and variance move towards
+        each batch's, in (0, 1] (PyTorch's ``momentum``; Keras' is one minus
+        it).
+
+    rho : float, default=0.9
+        Decay of the running average of squared gradients of 'rmsprop' (Keras'
+        ``rho``, PyTorch's ``alpha``), in [0, 1).
+
+    weight_decay : float, default=0.01
+        Decoupled weight decay of 'adamw': each step shrinks every trainable
+        parameter by ``learning_rate * weight_decay`` of itself, apart from
+        the penalty (``alpha``) in the loss.
+
+    warmup_iter : int, default=0
+        Epochs of linear warm-up before the annealing of
+        ``learning_rate='cosine'``.
+
+    max_grad_norm : float or None, default=None
+        Clip the gradient of each batch's mean loss to this Euclidean norm,
+        before the penalty's gradient joins it (stochastic solvers).
+
+    max_norm : float or None, default=None
+        Max-norm constraint (Srivastava et al., 2014, the companion of
+        dropout): after every step, each hidden unit's incoming weights are
+        rescaled to a Euclidean norm of at most ``max_norm`` (stochastic
+        solvers).
+
+    scoring : str, callable or None, default=None
+        What early stopping monitors on the validation data: None, the
+        estimator's ``score`` (accuracy or R²); 'loss', the validation loss
+        (``validation_scores_`` then holds its negative, as in
+        ``HistGradientBoostingClassifier``); or a scikit-learn scorer name or
+        callable ``scorer(estimator, X, y)``.
+"""
+
 _COMMON_ATTRIBUTES_DOC = """
     loss_ : float
         Training loss (penalty included) of the last epoch or iteration.
@@ -240,6 +293,7 @@ _COMMON_ATTRIBUTES_DOC = """
 def _fill_doc(cls):
     cls.__doc__ = cls.__doc__.format(
         params=_COMMON_PARAMS_DOC.strip("\n"),
+        design_params=_DESIGN_PARAMS_DOC.strip("\n"),
         attributes=_COMMON_ATTRIBUTES_DOC.strip("\n"),
         regression_losses=", ".join(map(repr, sorted(_REGRESSION_LOSSES))),
     )
@@ -266,6 +320,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         weighted by ``sample_weight`` when it is given (as in
         ``LogisticRegression``). Single-label targets only; 'balanced' is not
         available in ``partial_fit``.
+
+{design_params}
 
     Attributes
     ----------
@@ -331,6 +387,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         l1_ratio=0.15,
         dropout=0.0,
         class_weight=None,
+        normalization=None,
+        batch_norm_momentum=0.1,
+        rho=0.9,
+        weight_decay=0.01,
+        warmup_iter=0,
+        max_grad_norm=None,
+        max_norm=None,
+        scoring=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -360,6 +424,14 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.l1_ratio = l1_ratio
         self.dropout = dropout
         self.class_weight = class_weight
+        self.normalization = normalization
+        self.batch_norm_momentum = batch_norm_momentum
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.warmup_iter = warmup_iter
+        self.max_grad_norm = max_grad_norm
+        self.max_norm = max_norm
+        self.scoring = scoring
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -647,10 +719,23 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     Parameters
     ----------
     loss : {{{regression_losses}}}, default='squared_error'
-        Half squared error, or half Poisson deviance with a log link
-        (requires ``y >= 0``).
+        Half squared error; half Poisson deviance with a log link (requires
+        ``y >= 0``); absolute error (the conditional median); Huber's loss,
+        squared within ``huber_delta`` of the target and absolute beyond; or
+        the pinball loss of ``quantile`` (the conditional quantile: two such
+        models give a prediction interval).
 
 {params}
+
+{design_params}
+
+    huber_delta : float, default=1.0
+        Where ``loss='huber'`` turns from squared to absolute (PyTorch's and
+        Keras' ``delta``), > 0.
+
+    quantile : float, default=0.5
+        The quantile ``loss='quantile'`` estimates, in (0, 1) (as in
+        ``HistGradientBoostingRegressor``).
 
     Attributes
     ----------
@@ -679,6 +764,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "loss": [StrOptions(_REGRESSION_LOSSES)],
+        "huber_delta": [Interval(Real, 0, None, closed="neither")],
+        "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
 
     def __init__(
@@ -712,6 +799,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         penalty="l2",
         l1_ratio=0.15,
         dropout=0.0,
+        normalization=None,
+        batch_norm_momentum=0.1,
+        rho=0.9,
+        weight_decay=0.01,
+        warmup_iter=0,
+        max_grad_norm=None,
+        max_norm=None,
+        scoring=None,
+        huber_delta=1.0,
+        quantile=0.5,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -741,6 +838,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.penalty = penalty
         self.l1_ratio = l1_ratio
         self.dropout = dropout
+        self.normalization = normalization
+        self.batch_norm_momentum = batch_norm_momentum
+        self.rho = rho
+        self.weight_decay = weight_decay
+        self.warmup_iter = warmup_iter
+        self.max_grad_norm = max_grad_norm
+        self.max_norm = max_norm
+        self.scoring = scoring
+        self.huber_delta = huber_delta
+        self.quantile = quantile
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):

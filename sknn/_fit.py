@@ -19,6 +19,7 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse as sp
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import get_scorer
 from sklearn.model_selection import train_test_split
 from threadpoolctl import ThreadpoolController
 
@@ -162,30 +163,37 @@ class Batches:
 
 
 class ValidationSet:
-    """The held-out rows of early stopping, scored without dropout."""
+    """The validation data of early stopping (held-out rows, or the user's),
+    scored without dropout.
 
-    def __init__(self, X, Y, targets, sample_weight, rows, score):
-        self.X = X[rows]
-        self.Y = Y[rows]
-        self.sw = None if sample_weight is None else sample_weight[rows]
+    ``score(net, P, loss, validation)`` gives the score of the network's
+    output activations ``P`` (higher is better), ``loss`` its mean loss.
+    """
+
+    def __init__(self, X, Y, targets, sample_weight, score):
+        self.X, self.Y, self.targets, self.sw = X, Y, targets, sample_weight
         if self.sw is not None and not self.sw.sum() > 0:
             raise ValueError(
-                "Every sample held out for early stopping has zero sample_weight, "
-                "so the validation score is undefined. Drop the zero-weight "
-                "samples, or change validation_fraction or random_state."
+                "Every validation sample has zero sample_weight, so the validation "
+                "score is undefined. Drop the zero-weight samples, or change "
+                "validation_fraction or random_state (or the validation data)."
             )
-        self.targets = targets.subset(rows)
         self.score = score
 
+    @classmethod
+    def held_out(cls, X, Y, targets, sample_weight, rows, score):
+        sw = None if sample_weight is None else sample_weight[rows]
+        return cls(X[rows], Y[rows], targets.subset(rows), sw, score)
+
     def evaluate(self, net):
-        """Validation score (accuracy or R2) and mean validation loss."""
+        """Validation score and mean validation loss."""
         raw = net.predict(self.X, raw=True)
         P = raw.copy()
         OUTPUT_ACTIVATIONS[net.out_activation](P)
         loss = float(np.average(net.loss.loss_and_delta(raw, self.Y), weights=self.sw))
         if not np.all(np.isfinite(P)):
             return np.nan, loss
-        return float(self.score(P, self.targets, self.sw)), loss
+        return float(self.score(net, P, loss, self)), loss
 
 
 class DivergenceGuard:
@@ -199,7 +207,7 @@ class DivergenceGuard:
 
     def __init__(self, net, X, Y, sample_weight):
         self.net, self.X, self.Y, self.sw = net, X, Y, sample_weight
-        self.start = net.params.copy()
+        self.start = net.values.copy()
         self.recovered = False
 
     def usable(self):
@@ -227,8 +235,8 @@ class DivergenceGuard:
         """Put back the first of ``candidates`` (then the start) that is usable;
         scikit-learn's error when none is: no weights ever gave finite values."""
         self.recovered = True
-        for params in (*candidates, self.start):
-            self.net.params[...] = params
+        for values in (*candidates, self.start):
+            self.net.values[...] = values
             if self.usable():
                 return
         raise ValueError(
@@ -268,6 +276,13 @@ class _SolverBlasThreads:
         if self._blas is None:
             return contextlib.nullcontext()
         return self._blas.limit(limits=self._threads)
+
+
+def _clip_norm(grad, max_norm):
+    """Scale ``grad`` in place so that its Euclidean norm is at most ``max_norm``."""
+    norm = float(np.sqrt(np.einsum("i,i->", grad, grad)))
+    if norm > max_norm:
+        grad *= max_norm / norm
 
 
 def _batch_size(batch_size, n):
@@ -333,12 +348,14 @@ class Trainer:
             self.optimizer = copy.deepcopy(previous)
         self.hyperparameters = params
 
-    def fit(self, X, Y, sample_weight, targets):
+    def fit(self, X, Y, sample_weight, targets, validation_data=None):
+        """Train; ``validation_data`` is ``(X, Y, targets, sample_weight)`` of
+        the user's validation set, if any."""
         self.guard = DivergenceGuard(self.net, X, Y, sample_weight)
         if self.est.solver == "lbfgs":
             self.fit_lbfgs(X, Y, sample_weight)
         else:
-            self.fit_loop(X, Y, sample_weight, targets)
+            self.fit_loop(X, Y, sample_weight, targets, validation_data)
 
     @contextlib.contextmanager
     def _interruptible(self):
@@ -350,43 +367,47 @@ class Trainer:
             warnings.warn("Training interrupted by user.")
 
     # ----------------------------------------------------------- stochastic
-    def fit_loop(self, X, Y, sample_weight, targets):
+    def fit_loop(self, X, Y, sample_weight, targets, validation_data=None):
         est, net = self.est, self.net
+        self.max_grad_norm = getattr(est, "max_grad_norm", None)
+        self.constrained = net.constrained
         if self.optimizer is None:
             self.optimizer = OPTIMIZERS.create(est.solver, self.hyperparameters)
             self.optimizer.initialize(net.params.size, net.dtype)
         self.schedule = SCHEDULES.create(est.learning_rate, self.hyperparameters)
         train_idx, validation = np.arange(X.shape[0]), None
-        if est.early_stopping:
+        if validation_data is not None:
+            validation = ValidationSet(*validation_data, self._validation_score(targets))
+        elif est.early_stopping:
             train_idx, val_idx = _stratified_split(X.shape[0], est.validation_fraction,
                                                    self.rng, targets.stratify)
-            validation = ValidationSet(X, Y, targets, sample_weight, val_idx,
-                                       est._score_from_output)
+            validation = ValidationSet.held_out(X, Y, targets, sample_weight, val_idx,
+                                                self._validation_score(targets))
         n = train_idx.shape[0]
         if net.stochastic:
             net.set_random_state(np.random.default_rng(self.rng.randint(np.iinfo(np.int32).max)))
         batches = Batches(X, Y, sample_weight, train_idx, _batch_size(est.batch_size, n),
                           est.shuffle)
-        best_params = net.params.copy() if validation is not None else None
+        best_values = net.values.copy() if validation is not None else None
         # Fallbacks on divergence: the starts of the current and of the
         # previous epoch (swapped, not copied).
-        epoch_start, previous = net.params.copy(), net.params.copy()
+        epoch_start, previous = net.values.copy(), net.values.copy()
         with self._interruptible():
             for _ in range(est.max_iter):
                 self.hooks.task_begin()
                 self.schedule.epoch_begin(self.optimizer, len(self.record.loss_curve_))
                 self.record.learning_rate_curve_.append(self.optimizer.learning_rate)
                 previous, epoch_start = epoch_start, previous
-                epoch_start[...] = net.params
+                epoch_start[...] = net.values
                 loss = self.run_epoch(batches, n)
                 self.record.n_iter_ += 1
                 if not (np.isfinite(loss) and np.isfinite(net.params.sum())):
                     self._diverged(epoch_start, previous)
                     break
-                if self.end_epoch(loss, n, validation, best_params):
+                if self.end_epoch(loss, n, validation, best_values):
                     break
         if validation is not None:
-            net.params[...] = best_params
+            net.values[...] = best_values
         else:
             self._check_final_weights((epoch_start, previous))
 
@@ -399,11 +420,17 @@ class Trainer:
 
     def train_step(self, X, Y, sample_weight):
         """One optimizer step on a batch; returns its loss, penalty included."""
-        loss = self.net.loss_grad(X, Y, sample_weight)
+        net = self.net
+        loss = net.loss_grad(X, Y, sample_weight)
+        if self.max_grad_norm is not None:
+            _clip_norm(net.grad, self.max_grad_norm)
         m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
-        return loss + self.penalty.step(self.optimizer, self.net, m)
+        loss += self.penalty.step(self.optimizer, net, m)
+        if self.constrained:
+            net.apply_constraints()
+        return loss
 
-    def end_epoch(self, loss, n, validation, best_params):
+    def end_epoch(self, loss, n, validation, best_values):
         """Record the epoch, validate, schedule; True when training stops."""
         est, record = self.est, self.record
         record.end_epoch(loss, n)
@@ -414,7 +441,7 @@ class Trainer:
             if est.verbose:
                 print("Validation score: %f" % score)
             if record.track_validation(score, validation_loss, est.tol):
-                best_params[...] = self.net.params
+                best_values[...] = self.net.values
         else:
             record.track_training_loss(est.tol)
         self.schedule.epoch_end(self.optimizer, record.t_)
@@ -433,6 +460,30 @@ class Trainer:
                 ConvergenceWarning,
             )
         return False
+
+    def _validation_score(self, targets):
+        """``score(net, P, loss, validation)`` for the estimator's ``scoring``."""
+        est, scoring = self.est, getattr(self.est, "scoring", None)
+        if scoring is None:
+            return lambda net, P, loss, val: est._score_from_output(P, val.targets, val.sw)
+        if scoring == "loss":
+            return lambda net, P, loss, val: -loss
+        scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
+
+        def score(net, P, loss, val):
+            kwargs = {} if val.sw is None else {"sample_weight": val.sw}
+            return scorer(self._snapshot(targets), val.X, val.targets.y, **kwargs)
+
+        return score
+
+    def _snapshot(self, targets):
+        """A copy of the estimator predicting with the network as it is now."""
+        model = copy.copy(self.est)
+        model.__dict__.update(self.net.fitted_attributes())
+        model.__dict__.pop("feature_names_in_", None)  # the data is already validated
+        if targets.classes is not None:
+            model.classes_ = targets.classes
+        return model
 
     def _stall_message(self):
         what = "Validation score" if self.est.early_stopping else "Training loss"
@@ -521,6 +572,9 @@ class Trainer:
             self._check_final_weights(())
         if fun is None or self.guard.recovered:  # the loss where the weights are now
             fun = objective(net.params.astype(np.float64))[0]
+        # the statistics of the data at the final weights (the evaluations left
+        # their own, line searches included)
+        net.refresh_statistics(X, sample_weight)
         record.loss_ = np.float64(fun)
         record.best_loss_ = min(record.loss_curve_, default=record.loss_)
 

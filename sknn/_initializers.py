@@ -82,6 +82,10 @@ class ScikitLearnUniform(Initializer):
     def __init__(self, activation="relu"):
         self.activation = activation
 
+    def for_activation(self, activation):
+        """The scheme for a layer with ``activation`` (one per hidden layer)."""
+        return ScikitLearnUniform(activation)
+
     def _bound(self, fan_in, fan_out):
         factor = 2.0 if self.activation == "logistic" else 6.0
         return np.sqrt(factor / (fan_in + fan_out))

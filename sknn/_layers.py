@@ -21,8 +21,19 @@ import scipy.sparse as sp
 
 from ._activations import ACTIVATIONS, Activation
 from ._initializers import initial_parameters
+from ._registry import Registry
 
-__all__ = ["Dense", "Dropout", "Layer", "NonFinitePreactivation", "Parameter"]
+__all__ = [
+    "NORMALIZATIONS",
+    "ActivationLayer",
+    "BatchNormalization",
+    "Dense",
+    "Dropout",
+    "Layer",
+    "LayerNormalization",
+    "NonFinitePreactivation",
+    "Parameter",
+]
 
 
 class NonFinitePreactivation(ValueError):
@@ -42,12 +53,16 @@ class Parameter(NamedTuple):
     attribute : str
         The fitted estimator attribute (a list, one entry per layer) that
         stores it, e.g. ``"coefs_"``.
+    trainable : bool
+        False for state the layer updates itself (running statistics): the
+        optimizer does not see it, and it has no gradient.
     """
 
     name: str
     shape: tuple
     penalised: bool
     attribute: str
+    trainable: bool = True
 
 
 class Layer:
@@ -66,12 +81,16 @@ class Layer:
         Whether training draws random numbers (from ``rng``).
     rng : numpy.random.Generator or None
         Randomness of training, set by the network.
+    weighted : bool
+        Whether training uses the batch's sample weights, which the network
+        then sets as ``sample_weight`` before each training pass.
     """
 
     parameters = ()
     writes_output = False
     stochastic = False
     rng = None
+    weighted = False
 
     def bind(self, name, value, grad=None):
         """Attach parameter ``name`` (and its gradient) to the layer."""
@@ -112,6 +131,9 @@ class Layer:
         """An upper bound of ``|output|`` for inputs bounded by ``bound``."""
         return bound
 
+    def apply_constraints(self):
+        """Project the parameters back onto their constraints (after a step)."""
+
 
 def _dot(A, W, out):
     """``out = A @ W`` for dense or sparse ``A``."""
@@ -141,6 +163,12 @@ class Dense(Layer):
     ----------
     fan_in, units : int
     activation : str or Activation, default="identity"
+    init_activation : str, default=None
+        The activation an initializer that depends on it (scikit-learn's
+        ``'auto'``) uses for this layer; the layer's own by default.
+    max_norm : float, default=None
+        Constrain the norm of each unit's incoming weights (each column of
+        ``coef``) to at most ``max_norm`` after every step.
 
     Examples
     --------
@@ -155,20 +183,33 @@ class Dense(Layer):
 
     writes_output = True
 
-    def __init__(self, fan_in, units, activation="identity"):
+    def __init__(self, fan_in, units, activation="identity", init_activation=None,
+                 max_norm=None):
         self.fan_in, self.units = int(fan_in), int(units)
         if not isinstance(activation, Activation):
             activation = ACTIVATIONS[activation]
         self.activation = activation
+        self.init_activation = init_activation or activation.name
+        self.max_norm = max_norm
         self.parameters = (
             Parameter("coef", (self.fan_in, self.units), True, "coefs_"),
             Parameter("intercept", (self.units,), False, "intercepts_"),
         )
 
     def initialize(self, init, random_state, dtype):
+        if hasattr(init, "for_activation"):
+            init = init.for_activation(self.init_activation)
         self.coef[...], self.intercept[...] = initial_parameters(
             init, self.fan_in, self.units, random_state, dtype
         )
+
+    def apply_constraints(self):
+        if self.max_norm is None:
+            return
+        norms = np.sqrt(np.einsum("ij,ij->j", self.coef, self.coef))
+        too_long = norms > self.max_norm
+        if too_long.any():
+            self.coef[:, too_long] *= self.max_norm / norms[too_long]
 
     def allocate(self, rows, dtype, input_grad):
         self._z = np.empty((rows, self.units), dtype)
@@ -260,3 +301,199 @@ class Dropout(Layer):
     def backward(self, delta):
         delta *= self._mask[: delta.shape[0]]
         return delta
+
+
+class ActivationLayer(Layer):
+    """An activation on its own, in place: after a normalization layer (a
+    dense layer fuses its activation otherwise).
+
+    Parameters
+    ----------
+    units : int
+    activation : str or Activation
+    """
+
+    def __init__(self, units, activation):
+        self.units = int(units)
+        if not isinstance(activation, Activation):
+            activation = ACTIVATIONS[activation]
+        self.activation = activation
+
+    def allocate(self, rows, dtype, input_grad):
+        needs_z = self.activation.needs_preactivation
+        self._z = np.empty((rows, self.units), dtype) if needs_z else None
+
+    def forward(self, X, training=False, out=None, check_finite=False):
+        if training:
+            if self._z is not None:
+                self._z[: X.shape[0]] = X
+            self._output = X
+        self.activation.function(X)
+        return X
+
+    def backward(self, delta):
+        z = None if self._z is None else self._z[: delta.shape[0]]
+        self.activation.derivative(self._output, delta, z)
+        return delta
+
+    def output_bound(self, bound):
+        return 1.06 * bound + 2.0  # as Dense: |f(z)| <= 1.06 |z| + 2
+
+
+#: Epsilon of both normalizations (PyTorch's default).
+_NORM_EPS = 1e-5
+
+NORMALIZATIONS = Registry("normalization")
+
+
+class _Normalization(Layer):
+    """Shared by both normalizations: a learned scale and shift per unit,
+    neither penalised, applied to the normalized input."""
+
+    def __init__(self, units):
+        self.units = int(units)
+        self.parameters = (
+            Parameter("scale", (self.units,), False, "normalization_scales_"),
+            Parameter("shift", (self.units,), False, "normalization_shifts_"),
+        )
+
+    def initialize(self, init, random_state, dtype):
+        self.scale[...], self.shift[...] = 1.0, 0.0
+
+    def allocate(self, rows, dtype, input_grad):
+        self._xhat = np.empty((rows, self.units), dtype)
+        self._out = np.empty((rows, self.units), dtype)
+
+    def _scale_and_shift(self, xhat, out):
+        np.multiply(xhat, self.scale, out=out)
+        out += self.shift
+        return out
+
+    def _parameter_gradients(self, delta, xhat):
+        self.scale_grad[...] = np.einsum("ij,ij->j", delta, xhat)
+        self.shift_grad[...] = delta.sum(axis=0)
+
+
+
+@NORMALIZATIONS.register("batch")
+class BatchNormalization(_Normalization):
+    """Batch normalization (Ioffe and Szegedy, 2015): each unit normalized by
+    the batch's mean and variance in training, by running averages of them in
+    inference, then scaled and shifted by learned parameters.
+
+    The batch statistics are weighted by the sample weights. The running
+    averages move by ``batch_norm_momentum`` of the way to each batch's mean
+    and (unbiased) variance, as PyTorch's ``BatchNorm1d(momentum=...)``.
+
+    Parameters
+    ----------
+    units : int
+    batch_norm_momentum : float, default=0.1
+    """
+
+    weighted = True
+    sample_weight = None
+
+    def __init__(self, units, batch_norm_momentum=0.1):
+        super().__init__(units)
+        self.momentum = float(batch_norm_momentum)
+        self.parameters += (
+            Parameter("running_mean", (self.units,), False, "running_means_", trainable=False),
+            Parameter("running_var", (self.units,), False, "running_vars_", trainable=False),
+        )
+
+    def initialize(self, init, random_state, dtype):
+        super().initialize(init, random_state, dtype)
+        self.running_mean[...], self.running_var[...] = 0.0, 1.0
+
+    def forward(self, X, training=False, out=None, check_finite=False):
+        if not training:  # in place: (X - mean) * scale / sqrt(var + eps) + shift
+            factor = self.scale / np.sqrt(self.running_var + _NORM_EPS)
+            X -= self.running_mean
+            X *= factor
+            X += self.shift
+            return X
+        n = X.shape[0]
+        w = self.sample_weight
+        if w is None or not w.sum() > 0:
+            p, mean = None, X.mean(axis=0)
+        else:
+            p = w / w.sum()
+            mean = p @ X
+        xhat = np.subtract(X, mean, out=self._xhat[:n])
+        var = (xhat * xhat).mean(axis=0) if p is None else p @ (xhat * xhat)
+        self._inv = 1.0 / np.sqrt(var + _NORM_EPS)
+        xhat *= self._inv
+        self._p = p
+        self._update_running_statistics(mean, var, n if p is None else 1.0 / (p @ p))
+        return self._scale_and_shift(xhat, self._out[:n])
+
+    def _update_running_statistics(self, mean, var, count):
+        # unbiased variance; ``count`` is the effective sample size
+        unbiased = var * (count / (count - 1.0)) if count > 1.0 else var
+        m = self.momentum
+        self.running_mean *= 1.0 - m
+        self.running_mean += m * mean
+        self.running_var *= 1.0 - m
+        self.running_var += m * unbiased
+
+    def backward(self, delta):
+        n = delta.shape[0]
+        xhat, p = self._xhat[:n], self._p
+        self._parameter_gradients(delta, xhat)
+        dxhat = delta * self.scale
+        if p is None:
+            mean_g, mean_gx = dxhat.mean(axis=0), np.einsum("ij,ij->j", dxhat, xhat) / n
+            dxhat -= mean_g
+            dxhat -= xhat * mean_gx
+        else:
+            mean_g, mean_gx = p @ dxhat, p @ (dxhat * xhat)
+            dxhat -= p[:, None] * (mean_g + xhat * mean_gx)
+        dxhat *= self._inv
+        delta[...] = dxhat
+        return delta
+
+    def output_bound(self, bound):
+        factor = np.abs(self.scale) / np.sqrt(self.running_var + _NORM_EPS)
+        spread = bound + float(np.abs(self.running_mean).max())
+        return spread * float(factor.max()) + float(np.abs(self.shift).max())
+
+
+@NORMALIZATIONS.register("layer")
+class LayerNormalization(_Normalization):
+    """Layer normalization (Ba et al., 2016): each sample's units normalized
+    by their own mean and variance (the same in training and inference), then
+    scaled and shifted by learned parameters, as PyTorch's ``LayerNorm``.
+
+    Parameters
+    ----------
+    units : int
+    """
+
+    def forward(self, X, training=False, out=None, check_finite=False):
+        mean = X.mean(axis=1, keepdims=True)
+        xhat = np.subtract(X, mean, out=self._xhat[: X.shape[0]] if training else X)
+        inv = 1.0 / np.sqrt((xhat * xhat).mean(axis=1, keepdims=True) + _NORM_EPS)
+        xhat *= inv
+        if not training:
+            return self._scale_and_shift(xhat, xhat)
+        self._inv = inv
+        return self._scale_and_shift(xhat, self._out[: X.shape[0]])
+
+    def backward(self, delta):
+        n = delta.shape[0]
+        xhat = self._xhat[:n]
+        self._parameter_gradients(delta, xhat)
+        dxhat = delta * self.scale
+        mean_g = dxhat.mean(axis=1, keepdims=True)
+        mean_gx = (dxhat * xhat).mean(axis=1, keepdims=True)
+        dxhat -= mean_g
+        dxhat -= xhat * mean_gx
+        dxhat *= self._inv
+        delta[...] = dxhat
+        return delta
+
+    def output_bound(self, bound):
+        # a normalized row of n values has |xhat| <= sqrt(n), whatever the input
+        return np.sqrt(self.units) * float(np.abs(self.scale).max()) + float(
+            np.abs(self.shift).max())

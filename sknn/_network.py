@@ -2,10 +2,13 @@
 
 A trainable :class:`Network` keeps every parameter in one flat vector (and
 its gradient in another), laid out as scikit-learn's L-BFGS packing: first
-the parameters the penalty applies to (the weight matrices), then the others
-(the intercepts), each layer's part a view bound to the layer. Optimizers
-and L-BFGS update the whole vector in a few passes, and the penalty sees the
-penalised parameters as one contiguous slice, ``params[:n_penalised]``.
+the parameters the penalty applies to (the weight matrices), then the other
+trainable ones (intercepts, normalization scales and shifts), each layer's
+part a view bound to the layer. Optimizers and L-BFGS update the whole vector
+in a few passes, and the penalty sees the penalised parameters as one
+contiguous slice, ``params[:n_penalised]``. State the layers update
+themselves (running statistics) follows in the same buffer, outside
+``params``: ``values`` is all of it, for snapshots.
 
 One forward walk (:meth:`Network.forward`) serves training, the validation
 score and prediction, which walks large inputs in chunks with per-call
@@ -17,7 +20,7 @@ from collections import defaultdict
 import numpy as np
 
 from ._activations import OUTPUT_ACTIVATIONS
-from ._layers import Dense, Dropout, NonFinitePreactivation
+from ._layers import ActivationLayer, Dense, Dropout, NonFinitePreactivation
 
 __all__ = ["Network", "NonFinitePreactivation", "dense_stack", "describe"]
 
@@ -28,52 +31,84 @@ __all__ = ["Network", "NonFinitePreactivation", "dense_stack", "describe"]
 _CHUNK_VALUES = 1 << 20
 
 
-def dense_stack(units, activation, dropout=()):
+def dense_stack(units, activation, dropout=(), normalization=None, max_norm=None):
     """The layers of a multi-layer perceptron.
+
+    Each hidden layer is a dense layer with its activation fused, or, with a
+    normalization, a dense layer, the normalization and the activation; then
+    dropout where its rate is positive. The output layer is dense (its
+    activation is the loss's).
 
     Parameters
     ----------
     units : sequence of int
         Units per layer, input and output included.
-    activation : str
-        Activation of the hidden layers (the output layer's is the loss's).
+    activation : str or sequence of str
+        Activation of the hidden layers, or one per hidden layer.
     dropout : sequence of float
         Drop rate after each hidden layer (none where 0, or when empty).
+    normalization : callable, optional
+        ``normalization(units) -> Layer``, placed between each hidden dense
+        layer and its activation.
+    max_norm : float, optional
+        Max-norm constraint of the hidden units' incoming weights.
 
     Examples
     --------
     >>> [type(layer).__name__ for layer in dense_stack([6, 4, 4, 1], "relu", (0.5, 0.0))]
     ['Dense', 'Dropout', 'Dense', 'Dense']
+    >>> from sknn._layers import LayerNormalization
+    >>> [type(layer).__name__ for layer in dense_stack([6, 4, 1], ["tanh"],
+    ...                                               normalization=LayerNormalization)]
+    ['Dense', 'LayerNormalization', 'ActivationLayer', 'Dense']
     """
-    layers = []
     n_hidden = len(units) - 2
+    activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    # scikit-learn's 'auto' initialization of the output layer follows the
+    # (last) hidden activation
+    last = activations[-1] if activations else activation if isinstance(activation, str) else "relu"
+    layers = []
     for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
-        hidden = i < n_hidden
-        layers.append(Dense(fan_in, fan_out, activation if hidden else "identity"))
-        if hidden and len(dropout) and dropout[i] > 0:
+        if i == n_hidden:
+            layers.append(Dense(fan_in, fan_out, "identity", init_activation=last))
+            break
+        if normalization is None:
+            layers.append(Dense(fan_in, fan_out, activations[i], max_norm=max_norm))
+        else:
+            layers.append(Dense(fan_in, fan_out, "identity", init_activation=activations[i],
+                                max_norm=max_norm))
+            layers += [normalization(fan_out), ActivationLayer(fan_out, activations[i])]
+        if len(dropout) and dropout[i] > 0:
             layers.append(Dropout(fan_out, dropout[i]))
     return layers
 
 
 def describe(layers):
-    """One row per dense layer: units, activation, dropout rate, parameters.
+    """One row per dense layer and what follows it: units, activation,
+    normalization (the layer class name, or ""), dropout rate, trainable and
+    non-trainable parameters.
 
     The output layer's activation is left to the caller (it is the loss's).
 
     Examples
     --------
-    >>> describe(dense_stack([6, 4, 1], "tanh", (0.5,)))
-    [{'units': 4, 'activation': 'tanh', 'dropout': 0.5, 'params': 28}, \
-{'units': 1, 'activation': 'identity', 'dropout': 0.0, 'params': 5}]
+    >>> describe(dense_stack([6, 4, 1], "tanh", (0.5,)))[0]
+    {'units': 4, 'activation': 'tanh', 'normalization': '', 'dropout': 0.5, 'params': 28, \
+'non_trainable': 0}
     """
     rows = []
     for layer in layers:
         if isinstance(layer, Dense):
-            rows.append(dict(units=layer.units, activation=layer.activation.name, dropout=0.0,
-                             params=0))
+            rows.append(dict(units=layer.units, activation=layer.activation.name,
+                             normalization="", dropout=0.0, params=0, non_trainable=0))
         elif isinstance(layer, Dropout):
             rows[-1]["dropout"] = layer.rate
-        rows[-1]["params"] += sum(int(np.prod(p.shape)) for p in layer.parameters)
+        elif isinstance(layer, ActivationLayer):
+            rows[-1]["activation"] = layer.activation.name
+        elif layer.parameters:
+            rows[-1]["normalization"] = type(layer).__name__
+        for p in layer.parameters:
+            rows[-1]["params" if p.trainable else "non_trainable"] += int(np.prod(p.shape))
     return rows
 
 
@@ -91,7 +126,9 @@ class Network:
     Attributes
     ----------
     params, grad : ndarray of shape (n_params,)
-        The flat parameters and their gradient.
+        The flat trainable parameters and their gradient.
+    values : ndarray
+        ``params`` followed by the layers' own state (running statistics).
     n_penalised : int
         Length of the penalised part, ``params[:n_penalised]``.
 
@@ -112,17 +149,20 @@ class Network:
         self._setup(layers, loss.out_activation, dtype)
         self.loss = loss
         bound = [(layer, p) for layer in self.layers for p in layer.parameters]
-        # the penalised parameters first, each group in layer order
-        bound.sort(key=lambda item: not item[1].penalised)
+        # penalised first, then the other trainable ones, then state; each
+        # group in layer order
+        bound.sort(key=lambda item: (not item[1].trainable, not item[1].penalised))
         sizes = [int(np.prod(p.shape)) for _, p in bound]
-        self.params = np.zeros(sum(sizes), dtype=self.dtype)
+        n_trainable = sum(size for (_, p), size in zip(bound, sizes) if p.trainable)
+        self.values = np.zeros(sum(sizes), dtype=self.dtype)
+        self.params = self.values[:n_trainable]
         self.grad = np.zeros_like(self.params)
         self.n_penalised = sum(size for (_, p), size in zip(bound, sizes) if p.penalised)
         start = 0
         for (layer, p), size in zip(bound, sizes):
             stop = start + size
-            layer.bind(p.name, self.params[start:stop].reshape(p.shape),
-                       self.grad[start:stop].reshape(p.shape))
+            grad = self.grad[start:stop].reshape(p.shape) if p.trainable else None
+            layer.bind(p.name, self.values[start:stop].reshape(p.shape), grad)
             start = stop
         self._capacity = 0
 
@@ -149,6 +189,7 @@ class Network:
         self.layers = list(layers)
         self.out_activation = out_activation
         self.dtype = np.dtype(dtype)
+        self._weighted = [layer for layer in self.layers if layer.weighted]
         writers = [i for i, layer in enumerate(self.layers) if layer.writes_output]
         self._output_layer = writers[-1]
         self.n_outputs = self.layers[self._output_layer].units
@@ -163,6 +204,16 @@ class Network:
     def stochastic(self):
         """Whether training draws random numbers (dropout masks)."""
         return any(layer.stochastic for layer in self.layers)
+
+    @property
+    def constrained(self):
+        """Whether a layer has a constraint to apply after every step."""
+        return any(getattr(layer, "max_norm", None) is not None for layer in self.layers)
+
+    def apply_constraints(self):
+        """Project the parameters onto the layers' constraints."""
+        for layer in self.layers:
+            layer.apply_constraints()
 
     def set_random_state(self, rng):
         """The ``numpy.random.Generator`` that training randomness draws from."""
@@ -254,6 +305,8 @@ class Network:
         """
         n = X.shape[0]
         self._reserve(n)
+        for layer in self._weighted:
+            layer.sample_weight = sample_weight
         delta = self.forward(X, training=True)
         losses = self.loss.loss_and_delta(delta, Y)
         if sample_weight is None:
@@ -324,6 +377,24 @@ class Network:
             if not raw:
                 OUTPUT_ACTIVATIONS[self.out_activation](A)
         return out
+
+    def refresh_statistics(self, X, sample_weight=None):
+        """Set the layers' running statistics to those of ``X`` at the current
+        parameters (one training pass with momentum 1)."""
+        stateful = [layer for layer in self.layers if hasattr(layer, "momentum")]
+        if not stateful:
+            return
+        saved = [layer.momentum for layer in stateful]
+        for layer in stateful:
+            layer.momentum = 1.0
+        try:
+            self._reserve(X.shape[0])
+            for layer in self._weighted:
+                layer.sample_weight = sample_weight
+            self.forward(X, training=True)
+        finally:
+            for layer, momentum in zip(stateful, saved):
+                layer.momentum = momentum
 
     def output_bound(self, bound):
         """An upper bound of every layer's ``|output|`` for inputs bounded by ``bound``."""

@@ -4,9 +4,11 @@
 when skl2onnx is installed (the ``onnx`` extra), so ``skl2onnx.to_onnx``
 converts sknn's estimators on their own and inside pipelines, with
 skl2onnx's usual classifier options (``zipmap``, ``nocl``,
-``output_class_labels``). The graph is the network's inference form: one
-``Gemm`` and one activation per layer; dropout acts only during training and
-exports as nothing. Every node is in the default ONNX domain.
+``output_class_labels``). The graph is the network's inference form, layer
+by layer: a dense layer is a ``Gemm`` and its activation, batch
+normalization the affine map of its running statistics, layer normalization
+its per-sample normalization; dropout acts only during training and exports
+as nothing. Every node is in the default ONNX domain.
 """
 
 import importlib.util
@@ -15,6 +17,14 @@ import numpy as np
 
 from ._activations import _LEAKY_SLOPE, _SELU_ALPHA, _SELU_SCALE
 from ._classes import MLPClassifier, MLPRegressor
+from ._layers import (
+    _NORM_EPS,
+    ActivationLayer,
+    BatchNormalization,
+    Dense,
+    Dropout,
+    LayerNormalization,
+)
 
 __all__ = ["register_onnx_converters"]
 
@@ -78,11 +88,6 @@ def _register_if_installed():
         register_onnx_converters()
     except ImportError:
         pass
-
-
-def _hidden_activations(est):
-    """The activation of each hidden layer, in order."""
-    return [est.activation] * (est.n_layers_ - 2)
 
 
 # ----------------------------------------------------------------- shapes
@@ -279,15 +284,46 @@ _ACTIVATION_NODES = {
 }
 
 
+def _dense(g, layer, a):
+    z = g.node("Gemm", [a, g.const(layer.coef, name="coef"), g.const(layer.intercept,
+                                                                   name="intercept")])
+    return _ACTIVATION_NODES[layer.activation.name](g, z)
+
+
+def _batch_normalization(g, layer, z):
+    # as sknn computes it: (z - mean) * (scale / sqrt(var + eps)) + shift
+    factor = layer.scale / np.sqrt(layer.running_var + _NORM_EPS)
+    centered = g.node("Sub", [z, g.const(layer.running_mean, name="mean")])
+    return g.node("Add", [g.node("Mul", [centered, g.const(factor, name="factor")]),
+                          g.const(layer.shift, name="shift")])
+
+
+def _layer_normalization(g, layer, z):
+    # row means as products with a column of 1/n: no opset-dependent reductions
+    average = g.const(np.full((layer.units, 1), 1.0 / layer.units), name="average")
+    centered = g.node("Sub", [z, g.node("MatMul", [z, average])])
+    var = g.node("MatMul", [g.node("Mul", [centered, centered]), average])
+    xhat = g.node("Div", [centered, g.node("Sqrt", [g.node("Add", [var, g.const(_NORM_EPS)])])])
+    return g.node("Add", [g.node("Mul", [xhat, g.const(layer.scale, name="scale")]),
+                          g.const(layer.shift, name="shift")])
+
+
+_LAYER_NODES = {
+    Dense: _dense,
+    BatchNormalization: _batch_normalization,
+    LayerNormalization: _layer_normalization,
+    ActivationLayer: lambda g, layer, z: _ACTIVATION_NODES[layer.activation.name](g, z),
+    Dropout: lambda g, layer, z: z,  # training only
+}
+
+
 def _forward(g, operator):
     """The network's output activations on the operator's input."""
     est = operator.raw_operator
-    activations = [*_hidden_activations(est), est.out_activation_]
     a = g.node("Cast", [operator.inputs[0].full_name], to=g.proto)
-    for W, b, activation in zip(est.coefs_, est.intercepts_, activations):
-        z = g.node("Gemm", [a, g.const(W, name="coef"), g.const(b, name="intercept")])
-        a = _ACTIVATION_NODES[activation](g, z)
-    return a
+    for layer in est._inference_network(np.float64).layers:
+        a = _LAYER_NODES[type(layer)](g, layer, a)
+    return _ACTIVATION_NODES[est.out_activation_](g, a)
 
 
 def _convert_regressor(scope, operator, container):

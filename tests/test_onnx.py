@@ -51,6 +51,25 @@ def test_every_activation_in_a_pipeline(activation, dtype):
     assert proba.dtype == dtype
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("normalization", [None, "batch", "layer"])
+def test_normalization_and_one_activation_per_layer(normalization, dtype):
+    """Normalization layers export their inference form (batch normalization
+    with its running statistics), each hidden layer with its own activation."""
+    X = _data(n=200)
+    y = (X[:, 0] + X[:, 1] ** 2 > 1).astype(int) + (X[:, 2] > 0)
+    model = MLPClassifier((8, 6, 4), activation=["tanh", "elu", "relu"], dropout=0.1,
+                          normalization=normalization, max_iter=200, random_state=0).fit(X, y)
+    Xt = X.astype(dtype)
+    (labels, proba), _ = _run(to_onnx(model, Xt[:1], options={"zipmap": False}), Xt)
+    np.testing.assert_array_equal(labels, model.predict(X))
+    np.testing.assert_allclose(proba, model.predict_proba(X), rtol=0, atol=ATOL[dtype])
+    reg = MLPRegressor(hidden_layer_sizes=(5,), normalization=normalization, max_iter=50,
+                       random_state=0).fit(X, X[:, 0])
+    (out,), _ = _run(to_onnx(reg, Xt[:1]), Xt)
+    np.testing.assert_allclose(out.ravel(), reg.predict(X), rtol=1e-5, atol=ATOL[dtype])
+
+
 def test_default_outputs_match_scikit_learns_mlp():
     """Same output names and types as scikit-learn's own MLP converter, and
     the same values for the same network (sknn's default draws scikit-learn's
