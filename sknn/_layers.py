@@ -415,21 +415,23 @@ class BatchNormalization(_Normalization):
             return X
         n = X.shape[0]
         w = self.sample_weight
-        if w is None or not w.sum() > 0:
-            p, mean = None, X.mean(axis=0)
+        total = float(w.sum()) if w is not None else 0.0
+        if w is None or not total > 0:
+            p, mean, total = None, X.mean(axis=0), float(n)
         else:
-            p = w / w.sum()
+            p = w / total
             mean = p @ X
         xhat = np.subtract(X, mean, out=self._xhat[:n])
         var = (xhat * xhat).mean(axis=0) if p is None else p @ (xhat * xhat)
         self._inv = 1.0 / np.sqrt(var + _NORM_EPS)
         xhat *= self._inv
         self._p = p
-        self._update_running_statistics(mean, var, n if p is None else 1.0 / (p @ p))
+        self._update_running_statistics(mean, var, total)
         return self._scale_and_shift(xhat, self._out[:n])
 
     def _update_running_statistics(self, mean, var, count):
-        # unbiased variance; ``count`` is the effective sample size
+        # the unbiased variance, weights counting as repeated rows (as
+        # scikit-learn's sample_weight): count is the batch's total weight
         unbiased = var * (count / (count - 1.0)) if count > 1.0 else var
         m = self.momentum
         self.running_mean *= 1.0 - m
@@ -446,9 +448,9 @@ class BatchNormalization(_Normalization):
             mean_g, mean_gx = dxhat.mean(axis=0), np.einsum("ij,ij->j", dxhat, xhat) / n
             dxhat -= mean_g
             dxhat -= xhat * mean_gx
-        else:
-            mean_g, mean_gx = p @ dxhat, p @ (dxhat * xhat)
-            dxhat -= p[:, None] * (mean_g + xhat * mean_gx)
+        else:  # each row's share p_i of the batch statistics
+            total_g, total_gx = dxhat.sum(axis=0), np.einsum("ij,ij->j", dxhat, xhat)
+            dxhat -= p[:, None] * (total_g + xhat * total_gx)
         dxhat *= self._inv
         delta[...] = dxhat
         return delta

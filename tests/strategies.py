@@ -24,6 +24,8 @@ from sklearn.model_selection import train_test_split
 from sknn import MLPClassifier, MLPRegressor
 from sknn._activations import ACTIVATIONS
 from sknn._initializers import INITIALIZERS
+from sknn._layers import NORMALIZATIONS
+from sknn._losses import LOSSES
 from sknn._optimizers import OPTIMIZERS
 from sknn._penalties import PENALTIES
 from sknn._schedules import SCHEDULES
@@ -304,9 +306,11 @@ def valid_params(draw, Est):
     dropout = 0.0
     if solver != "lbfgs":
         dropout = draw(rate | st.lists(rate, min_size=n_hidden, max_size=n_hidden))
+    names = st.sampled_from(sorted(ACTIVATIONS))
+    stochastic = solver != "lbfgs"
     params = dict(
         hidden_layer_sizes=hidden,
-        activation=draw(st.sampled_from(sorted(ACTIVATIONS))),
+        activation=draw(names | st.lists(names, min_size=n_hidden, max_size=n_hidden)),
         solver=solver,
         alpha=draw(st.sampled_from([0.0, 1e-4, 1.0, 1e3])),
         batch_size=draw(st.sampled_from(["auto", 1, 5, 1000])),
@@ -331,13 +335,23 @@ def valid_params(draw, Est):
         penalty=draw(st.sampled_from([*PENALTIES, None])),
         l1_ratio=draw(st.floats(0, 1)),
         dropout=dropout,
+        normalization=draw(st.sampled_from([None, *NORMALIZATIONS])),
+        batch_norm_momentum=draw(st.floats(0.01, 1.0)),
+        rho=draw(st.floats(0, 0.999)),
+        weight_decay=draw(st.sampled_from([0.0, 0.01, 10.0])),
+        warmup_iter=draw(st.integers(0, 5)),
+        max_grad_norm=draw(st.sampled_from([None, 1e-3, 1.0])) if stochastic else None,
+        max_norm=draw(st.sampled_from([None, 0.1, 3.0])) if stochastic else None,
+        scoring=draw(st.sampled_from([None, "loss", "r2" if Est is MLPRegressor else "f1_macro"])),
     )
     if Est is MLPClassifier:
         params["class_weight"] = draw(
             st.sampled_from([None, "balanced", {0: 2.0, 2: 0.5}, {0: 0.0}])
         )
     else:
-        params["loss"] = draw(st.sampled_from(["squared_error", "poisson"]))
+        params["loss"] = draw(st.sampled_from(sorted(LOSSES.names(where=lambda loss: loss.regression))))
+        params["huber_delta"] = draw(st.floats(0.01, 10.0))
+        params["quantile"] = draw(st.floats(0.01, 0.99))
     return params
 
 

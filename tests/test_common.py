@@ -18,6 +18,17 @@ ESTIMATORS = [
     MLPRegressor(
         init="lecun_normal", penalty="l1", dropout=(0.1,), activation="selu", max_iter=100
     ),
+    MLPClassifier(
+        hidden_layer_sizes=(20, 10), activation=["tanh", "gelu"], normalization="batch",
+        solver="adamw", learning_rate="cosine", warmup_iter=5, max_norm=3.0,
+        max_grad_norm=10.0, max_iter=100,
+    ),
+    MLPRegressor(
+        normalization="layer", solver="rmsprop", learning_rate="adaptive", loss="huber",
+        max_iter=100,
+    ),
+    MLPRegressor(solver="adagrad", loss="quantile", quantile=0.5, learning_rate_init=0.05,
+                 max_iter=100),
 ]
 
 

@@ -73,9 +73,21 @@ INVALID = {
     "penalty": ["l3", 0],
     "l1_ratio": [-0.1, 1.1],
     "dropout": [-0.1, 1.0, "x", (0.5, 2.0), (0.1, 0.1, 0.1)],
+    "normalization": ["group", 1, True],
+    "batch_norm_momentum": [0.0, -0.1, 1.5, np.nan],
+    "rho": [1.0, -0.1],
+    "weight_decay": [-1.0, np.nan],
+    "warmup_iter": [-1, 1.5],
+    "max_grad_norm": [0.0, -1.0, "x"],
+    "max_norm": [0.0, -1.0, "x"],
+    "scoring": ["bogus_metric", 3],
 }
 INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}
-INVALID_REGRESSOR = {"loss": ["log_loss", "mae"]}
+INVALID_REGRESSOR = {
+    "loss": ["log_loss", "mae"],
+    "huber_delta": [0.0, -1.0],
+    "quantile": [0.0, 1.0, 1.5],
+}
 
 
 INVALID_CASES = [

@@ -43,3 +43,56 @@ def test_optimizer_steps_equal_pytorchs(name, n_steps):
         theirs.step()
     np.testing.assert_allclose(params, reference.detach().numpy(), rtol=1e-12, atol=1e-14)
     assert not np.allclose(params, start)
+
+
+def _normalization_pair(kind, units, momentum=0.2):
+    from sknn._layers import BatchNormalization, LayerNormalization
+
+    if kind == "batch":
+        ours = BatchNormalization(units, batch_norm_momentum=momentum)
+        theirs = torch.nn.BatchNorm1d(units, momentum=momentum, dtype=torch.float64)
+    else:
+        ours = LayerNormalization(units)
+        theirs = torch.nn.LayerNorm(units, dtype=torch.float64)
+    values = {p.name: np.empty(p.shape) for p in ours.parameters}
+    for p in ours.parameters:
+        ours.bind(p.name, values[p.name], np.empty(p.shape) if p.trainable else None)
+    ours.initialize(None, None, np.float64)
+    rng = np.random.default_rng(1)
+    scale, shift = rng.uniform(0.5, 2, units), rng.normal(size=units)
+    ours.scale[...], ours.shift[...] = scale, shift
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(scale))
+        theirs.bias.copy_(torch.tensor(shift))
+    return ours, theirs
+
+
+@pytest.mark.parametrize("kind", ["batch", "layer"])
+def test_normalization_layers_equal_pytorchs(kind):
+    """Training outputs, gradients (input, scale, shift) and, for batch
+    normalization, the running statistics after three steps and inference."""
+    units, rows = 5, 9
+    ours, theirs = _normalization_pair(kind, units)
+    ours.allocate(rows, np.float64, input_grad=True)
+    theirs.train()
+    rng = np.random.default_rng(0)
+    for step in range(3):
+        X = rng.normal(loc=step, scale=1 + step, size=(rows, units))
+        delta = rng.normal(size=(rows, units))
+        out = ours.forward(X.copy(), training=True).copy()
+        dx = ours.backward(delta.copy())
+        Xt = torch.tensor(X, requires_grad=True)
+        out_t = theirs(Xt)
+        theirs.zero_grad()
+        out_t.backward(torch.tensor(delta))
+        np.testing.assert_allclose(out, out_t.detach().numpy(), rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(dx, Xt.grad.numpy(), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(ours.scale_grad, theirs.weight.grad.numpy(), rtol=1e-10)
+        np.testing.assert_allclose(ours.shift_grad, theirs.bias.grad.numpy(), rtol=1e-12)
+    if kind == "batch":
+        np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=1e-12)
+    theirs.eval()
+    X = rng.normal(size=(rows, units))
+    expected = theirs(torch.tensor(X)).detach().numpy()
+    np.testing.assert_allclose(ours.forward(X.copy()), expected, rtol=1e-12, atol=1e-12)
