@@ -88,12 +88,26 @@ for name in activations:
 fig, axes = plt.subplots(3, 3, figsize=(9, 9), sharex=True, sharey=True)
 for ax, (name, clf) in zip(axes.flat, models.items()):
     DecisionBoundaryDisplay.from_estimator(
-        clf, X, response_method="predict_proba", grid_resolution=150,
-        cmap="RdBu", alpha=0.6, vmin=0, vmax=1, ax=ax,
+        clf,
+        X,
+        response_method="predict_proba",
+        grid_resolution=150,
+        cmap="RdBu",
+        alpha=0.6,
+        vmin=0,
+        vmax=1,
+        ax=ax,
     )
     DecisionBoundaryDisplay.from_estimator(
-        clf, X, response_method="predict_proba", plot_method="contour",
-        levels=[0.5], colors="k", linewidths=1, grid_resolution=150, ax=ax,
+        clf,
+        X,
+        response_method="predict_proba",
+        plot_method="contour",
+        levels=[0.5],
+        colors="k",
+        linewidths=1,
+        grid_resolution=150,
+        ax=ax,
     )
     ax.scatter(X_test[:, 0], X_test[:, 1], c=y_test, cmap="RdBu", edgecolor="k", s=12)
     ax.set_title(f"{name}: test accuracy {clf.score(X_test, y_test):.2f}")

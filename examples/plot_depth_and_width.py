@@ -113,13 +113,22 @@ fig, ax = plt.subplots(figsize=(6, 4))
 for depth in [1, 2, 3]:
     points = np.array([results[depth, width] for width in widths])
     ax.errorbar(
-        points[:, 0], points[:, 1], yerr=points[:, 2], marker="o", capsize=3,
+        points[:, 0],
+        points[:, 1],
+        yerr=points[:, 2],
+        marker="o",
+        capsize=3,
         label=f"{depth} hidden layer{'s' * (depth > 1)}",
     )
     for width, (count, accuracy, _) in zip(widths, points):
         if depth == 1:
-            ax.annotate(f"width {width}", (count, accuracy), textcoords="offset points",
-                        xytext=(4, -12), fontsize=8)
+            ax.annotate(
+                f"width {width}",
+                (count, accuracy),
+                textcoords="offset points",
+                xytext=(4, -12),
+                fontsize=8,
+            )
 ax.set(
     xscale="log",
     xlabel="trainable parameters",
@@ -130,7 +139,10 @@ ax.legend(loc="lower right")
 fig.tight_layout()
 
 for (depth, width), (count, accuracy, std) in results.items():
-    print(f"depth {depth}, width {width:3d}: {count:6,d} parameters, accuracy {accuracy:.3f} +/- {std:.3f}")
+    print(
+        f"depth {depth}, width {width:3d}: {count:6,d} parameters, "
+        f"accuracy {accuracy:.3f} +/- {std:.3f}"
+    )
 
 # %%
 # What the figure shows:

@@ -36,7 +36,6 @@ learning down.
 # are still those of the best validation epoch.
 import warnings
 
-import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -52,7 +51,7 @@ rates = [0.0, 0.25, 0.5, 0.75]
 models = {}
 for rate in rates:
     clf = MLPClassifier(
-        hidden_layer_sizes=(256, 256),  # 85,002 parameters for 200 training digits
+        hidden_layer_sizes=(256, 256),  # 85,002 parameters
         dropout=rate,
         penalty=None,
         early_stopping=True,
@@ -62,7 +61,7 @@ for rate in rates:
         random_state=0,
     )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)  # 200 epochs on purpose
+        warnings.simplefilter("ignore", ConvergenceWarning)  # see above
         models[rate] = clf.fit(X_train, y_train)
 
 # %%
@@ -100,7 +99,9 @@ fig.tight_layout(rect=(0, 0.05, 1, 1))
 # the test accuracy is that of the kept (best-epoch) weights on the 1,397
 # test digits, which no fit has seen.
 gaps = [clf.validation_loss_curve_[-1] - clf.loss_curve_[-1] for clf in models.values()]
-rising = [clf.validation_loss_curve_[-1] - min(clf.validation_loss_curve_) for clf in models.values()]
+rising = [
+    clf.validation_loss_curve_[-1] - min(clf.validation_loss_curve_) for clf in models.values()
+]
 test_accuracy = [clf.score(X_test, y_test) for clf in models.values()]
 
 fig, (ax_gap, ax_test) = plt.subplots(1, 2, figsize=(9, 3.5))
@@ -114,8 +115,10 @@ ax_test.set(xlabel="dropout rate", ylabel="accuracy", title="Test accuracy (1,39
 fig.tight_layout()
 
 for rate, gap, up, accuracy in zip(rates, gaps, rising, test_accuracy):
-    print(f"dropout {rate:4}: gap {gap:6.3f}, validation loss up {up:.3f} since its minimum, "
-          f"test accuracy {accuracy:.3f}")
+    print(
+        f"dropout {rate:4}: gap {gap:6.3f}, validation loss up {up:.3f} since its minimum, "
+        f"test accuracy {accuracy:.3f}"
+    )
 
 # %%
 # What the figures show:

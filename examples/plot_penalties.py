@@ -32,8 +32,12 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 X, y = make_classification(
-    n_samples=600, n_features=30, n_informative=5, n_redundant=0,
-    shuffle=False, random_state=0,
+    n_samples=600,
+    n_features=30,
+    n_informative=5,
+    n_redundant=0,
+    shuffle=False,
+    random_state=0,
 )
 X = StandardScaler().fit_transform(X)
 X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.5, random_state=0)
@@ -77,12 +81,25 @@ bins = np.logspace(-6, 1, 50)
 fig, axes = plt.subplots(4, 1, figsize=(7, 8), sharex=True)
 for ax, (name, W) in zip(axes, first_layer.items()):
     magnitude = np.abs(W)
-    ax.hist(magnitude[informative].ravel(), bins=bins, color="C1", label="weights of the 5 informative inputs")
-    ax.hist(magnitude[~informative].ravel(), bins=bins, color="C0", alpha=0.7, label="weights of the 25 noise inputs")
+    ax.hist(
+        magnitude[informative].ravel(),
+        bins=bins,
+        color="C1",
+        label="weights of the 5 informative inputs",
+    )
+    ax.hist(
+        magnitude[~informative].ravel(),
+        bins=bins,
+        color="C0",
+        alpha=0.7,
+        label="weights of the 25 noise inputs",
+    )
     ax.axvline(NEAR_ZERO, color="k", linestyle="--", linewidth=1)
     near = int((magnitude < NEAR_ZERO).sum())
-    ax.set_title(f"{name}: {near} of {W.size} weights below {NEAR_ZERO}, {int((W == 0).sum())} exactly zero",
-                 fontsize=10)
+    ax.set_title(
+        f"{name}: {near} of {W.size} weights below {NEAR_ZERO}, {int((W == 0).sum())} exactly zero",
+        fontsize=10,
+    )
     ax.set_ylabel("weights")
 axes[0].legend(fontsize=8, loc="upper left")
 axes[-1].set(xscale="log", xlabel="|w| (first layer)")

@@ -94,7 +94,9 @@ def parse(text):
             marker = m.group(1)
         elif m := _FENCE.match(line):
             end = next(j for j in range(i + 1, len(lines)) if lines[j].rstrip() == "```")
-            blocks.append(Block(m.group(1), "\n".join(lines[i + 1 : end]) + "\n", i + 1, section, marker))
+            blocks.append(
+                Block(m.group(1), "\n".join(lines[i + 1 : end]) + "\n", i + 1, section, marker)
+            )
             marker, i = "", end
         elif line.strip():
             marker = ""  # a marker belongs to the fence right after it
@@ -134,7 +136,8 @@ def assert_same_output(expected, actual, where):
         (want_text, want_numbers), (got_text, got_numbers) = _skeleton(want), _skeleton(got)
         assert got_text == want_text, message
         assert all(
-            math.isclose(g, w, rel_tol=1e-6, abs_tol=1e-12) for g, w in zip(got_numbers, want_numbers)
+            math.isclose(g, w, rel_tol=1e-6, abs_tol=1e-12)
+            for g, w in zip(got_numbers, want_numbers)
         ), message
 
 
@@ -166,7 +169,11 @@ def run_python(block, namespace, directory):
         script.write_text(block.code)
         done = subprocess.run(
             [sys.executable, "-W", "error", str(script)],
-            cwd=directory, env=_env(), capture_output=True, text=True, timeout=300,
+            cwd=directory,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         assert done.returncode == 0, f"{block.name} failed:\n{done.stderr}"
         return done.stdout

@@ -35,11 +35,17 @@ from sknn import MLPClassifier
 
 X, y = load_breast_cancer(return_X_y=True)
 
-pipeline = Pipeline([
-    ("scale", StandardScaler()),
-    ("mlp", MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01,
-                          max_iter=500, random_state=0)),
-])
+pipeline = Pipeline(
+    [
+        ("scale", StandardScaler()),
+        (
+            "mlp",
+            MLPClassifier(
+                hidden_layer_sizes=(32,), learning_rate_init=0.01, max_iter=500, random_state=0
+            ),
+        ),
+    ]
+)
 penalties = ["l2", "l1", "elasticnet"]
 alphas = [1e-3, 1e-1, 1, 10, 30]
 dropouts = [0.0, 0.5]
@@ -71,7 +77,8 @@ mean, std = results["mean_test_score"], results["std_test_score"]
 def select(penalty, dropout):
     """The rows of cv_results_ with this penalty and dropout, by increasing alpha."""
     rows = [
-        i for i, params in enumerate(results["params"])
+        i
+        for i, params in enumerate(results["params"])
         if params["mlp__penalty"] == penalty and params["mlp__dropout"] == dropout
     ]
     return sorted(rows, key=lambda i: results["params"][i]["mlp__alpha"])
@@ -102,11 +109,21 @@ labels = [f"{p}, dropout {d}" for d in dropouts for p in penalties]
 fig, ax = plt.subplots(figsize=(7, 4))
 image = ax.imshow(table, cmap="viridis", vmin=chance, vmax=1)
 for (row, column), value in np.ndenumerate(table):
-    ax.text(column, row, f"{value:.3f}", ha="center", va="center",
-            color="black" if value > 0.85 else "white", fontsize=9)
+    ax.text(
+        column,
+        row,
+        f"{value:.3f}",
+        ha="center",
+        va="center",
+        color="black" if value > 0.85 else "white",
+        fontsize=9,
+    )
 best_row, best_column = np.unravel_index(np.argmax(table), table.shape)
-ax.add_patch(plt.Rectangle((best_column - 0.5, best_row - 0.5), 1, 1, fill=False,
-                           edgecolor="red", linewidth=2))
+ax.add_patch(
+    plt.Rectangle(
+        (best_column - 0.5, best_row - 0.5), 1, 1, fill=False, edgecolor="red", linewidth=2
+    )
+)
 ax.set_xticks(range(len(alphas)), [f"{a:g}" for a in alphas])
 ax.set_yticks(range(len(labels)), labels)
 ax.set_xlabel("alpha")
