@@ -13,6 +13,8 @@ straight for the ReLU family, smooth for the others. On a problem this small
 the non-linear ones reach about the same accuracy.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # The activations
 # ---------------

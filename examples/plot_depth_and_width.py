@@ -12,6 +12,8 @@ width, and beyond a modest size more parameters buy little accuracy, while a
 layer that is too narrow is a bottleneck that more depth cannot repair.
 """
 
+# sphinx_gallery_thumbnail_number = 2
+
 # %%
 # Counting parameters
 # -------------------
