@@ -448,6 +448,10 @@ default=None
     def summary(self):
         """A Keras-style table of the layers and their parameter counts.
 
+        The table is returned as a string, not printed (unlike Keras'
+        ``summary()``), so that it can be logged or written to a file; print
+        it to read it, as ``sknn fit`` does.
+
         Returns
         -------
         table : str
@@ -462,15 +466,18 @@ default=None
         --------
         >>> import numpy as np
         >>> from sknn import MLPRegressor
-        >>> X, y = np.random.RandomState(0).normal(size=(30, 6)), np.arange(30.0)
-        >>> print(MLPRegressor(hidden_layer_sizes=(4,), tol=10).fit(X, y).summary())
+        >>> X = np.random.RandomState(0).rand(100, 6)
+        >>> reg = MLPRegressor(hidden_layer_sizes=(4, 4), dropout=(0.5, 0.25),
+        ...                    learning_rate_init=0.01, random_state=0)
+        >>> print(reg.fit(X, X.sum(axis=1)).summary())
         Layer     Units  Activation  Dropout  Params
         --------------------------------------------
         input     6                                0
-        hidden 1  4      relu              0      28
+        hidden 1  4      relu            0.5      28
+        hidden 2  4      relu           0.25      20
         output    1      identity                  5
         --------------------------------------------
-        Total params: 33
+        Total params: 53
         """
         check_is_fitted(self)
         units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]

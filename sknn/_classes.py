@@ -270,7 +270,7 @@ _COMMON_ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of features seen during fit.
 
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen during fit, when ``X`` had string column names.
 
     n_iter_ : int
