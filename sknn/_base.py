@@ -175,6 +175,22 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 )
         return [int(s) for s in sizes]
 
+    def _validate_knobs(self):
+        """The hidden layer sizes, activations and dropout rates, checked with
+        what depends on more than one parameter (what ``_parameter_constraints``
+        cannot see)."""
+        hidden = self._hidden_layer_sizes()
+        activations = self._hidden_activations(len(hidden))
+        dropout = self._dropout_rates(len(hidden))
+        for name in ("max_grad_norm", "max_norm"):
+            if self.solver == "lbfgs" and getattr(self, name) is not None:
+                raise ValueError(
+                    f"{name} is not supported with solver='lbfgs', whose line searches "
+                    f"need the unchanged gradient and steps. Use a stochastic solver, or "
+                    f"{name}=None."
+                )
+        return hidden, activations, dropout
+
     def _hidden_activations(self, n_hidden):
         """One activation name per hidden layer, validated."""
         activation = self.activation
@@ -303,16 +319,7 @@ default=None
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None):
         raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
-        hidden = self._hidden_layer_sizes()
-        activations = self._hidden_activations(len(hidden))
-        dropout = self._dropout_rates(len(hidden))
-        for name in ("max_grad_norm", "max_norm"):
-            if self.solver == "lbfgs" and getattr(self, name) is not None:
-                raise ValueError(
-                    f"{name} is not supported with solver='lbfgs', whose line searches "
-                    f"need the unchanged gradient and steps. Use a stochastic solver, or "
-                    f"{name}=None."
-                )
+        hidden, activations, dropout = self._validate_knobs()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)

@@ -154,8 +154,25 @@ _NON_NEGATIVE = _checked(_finite, lambda v: v >= 0, "a number >= 0")
 _POSITIVE = _checked(_finite, lambda v: v > 0, "a number > 0")
 _FRACTION = _checked(_finite, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 _POSITIVE_INT = _checked(int, lambda v: v >= 1, "an integer >= 1")
+_NON_NEGATIVE_INT = _checked(int, lambda v: v >= 0, "an integer >= 0")
 _FOLDS = _checked(int, lambda v: v == 0 or v >= 2, "0 (no cross-validation) or an integer >= 2")
 _SEED = _checked(int, lambda v: 0 <= v < 2**32, "an integer in [0, 2**32 - 1]")
+
+
+def _names(registry, what):
+    """An argparse type: one registered name, or several comma separated."""
+
+    def parse(text):
+        names = [name.strip() for name in text.split(",")]
+        unknown = [name for name in names if name not in registry]
+        if unknown:
+            raise argparse.ArgumentTypeError(
+                f"unknown {what} {', '.join(map(repr, unknown))}; choose among "
+                f"{', '.join(registry)}"
+            )
+        return names[0] if len(names) == 1 else tuple(names)
+
+    return parse
 
 
 def _delimiter(text):
@@ -168,8 +185,11 @@ def _delimiter(text):
 def _parser():
     from ._activations import ACTIVATIONS
     from ._initializers import INITIALIZERS
+    from ._layers import NORMALIZATIONS
+    from ._losses import LOSSES
     from ._optimizers import OPTIMIZERS
     from ._penalties import PENALTIES
+    from ._schedules import SCHEDULES
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -204,8 +224,14 @@ def _parser():
         help="hidden layer sizes, comma separated (default: 100)",
     )
     net.add_argument(
-        "--activation", choices=sorted(ACTIVATIONS), default="relu", metavar="NAME",
-        help=f"hidden activation: {', '.join(sorted(ACTIVATIONS))} (default: relu)",
+        "--activation", type=_names(ACTIVATIONS, "activation"), default="relu",
+        metavar="NAMES",
+        help=f"hidden activation, or one per layer comma separated: "
+        f"{', '.join(sorted(ACTIVATIONS))} (default: relu)",
+    )
+    net.add_argument(
+        "--normalization", choices=[*sorted(NORMALIZATIONS), "none"], default="none",
+        help="normalization between each hidden layer and its activation (default: none)",
     )
     net.add_argument(
         "--init", choices=sorted(INITIALIZERS), default="auto", metavar="NAME",
@@ -235,6 +261,42 @@ def _parser():
     net.add_argument(
         "--max-iter", type=_POSITIVE_INT, default=200,
         help="maximum epochs / iterations (default: 200)",
+    )
+    net.add_argument(
+        "--learning-rate", choices=sorted(SCHEDULES), default="constant",
+        help=f"learning-rate schedule: {', '.join(sorted(SCHEDULES))} (default: constant)",
+    )
+    net.add_argument(
+        "--warmup-iter", type=_NON_NEGATIVE_INT, default=0, metavar="N",
+        help="epochs of linear warm-up of --learning-rate cosine (default: 0)",
+    )
+    net.add_argument(
+        "--rho", type=_checked(_finite, lambda v: 0 <= v < 1, "a number in [0, 1)"),
+        default=0.9, help="squared-gradient decay of rmsprop (default: 0.9)",
+    )
+    net.add_argument(
+        "--weight-decay", type=_NON_NEGATIVE, default=0.01,
+        help="decoupled weight decay of adamw, >= 0 (default: 0.01)",
+    )
+    net.add_argument(
+        "--max-grad-norm", type=_POSITIVE, metavar="NORM",
+        help="clip each batch's gradient to this norm (stochastic solvers)",
+    )
+    net.add_argument(
+        "--max-norm", type=_POSITIVE, metavar="NORM",
+        help="max-norm constraint of each hidden unit's incoming weights (stochastic solvers)",
+    )
+    net.add_argument(
+        "--loss", choices=sorted(LOSSES.names(where=lambda loss: loss.regression)),
+        help="regression loss (default: squared_error)",
+    )
+    net.add_argument(
+        "--huber-delta", type=_POSITIVE, metavar="DELTA",
+        help="where --loss huber turns from squared to absolute (default: 1)",
+    )
+    net.add_argument(
+        "--quantile", type=_checked(_finite, lambda v: 0 < v < 1, "a number in (0, 1)"),
+        help="the quantile --loss quantile estimates (default: 0.5)",
     )
     net.add_argument(
         "--learning-rate-init", type=_POSITIVE, default=1e-3,
@@ -316,12 +378,24 @@ def _estimator(args, task):
 
     from . import MLPClassifier, MLPRegressor
 
-    cls = MLPClassifier if task == "classification" else MLPRegressor
+    regression = dict(loss=args.loss, huber_delta=args.huber_delta, quantile=args.quantile)
+    given = {k: v for k, v in regression.items() if v is not None}
+    if task == "classification":
+        if given:
+            options = ", ".join("--" + k.replace("_", "-") for k in given)
+            raise ValueError(
+                f"{options}: regression options, but the task is classification "
+                "(pass --task regression for a numeric target)"
+            )
+        cls = MLPClassifier
+    else:
+        cls = MLPRegressor
     mlp = cls(
         hidden_layer_sizes=args.hidden,
         activation=args.activation,
         solver=args.solver,
         alpha=args.alpha,
+        learning_rate=args.learning_rate,
         learning_rate_init=args.learning_rate_init,
         max_iter=args.max_iter,
         random_state=args.random_state,
@@ -330,10 +404,17 @@ def _estimator(args, task):
         penalty=None if args.penalty == "none" else args.penalty,
         l1_ratio=args.l1_ratio,
         dropout=args.dropout,
+        normalization=None if args.normalization == "none" else args.normalization,
+        rho=args.rho,
+        weight_decay=args.weight_decay,
+        warmup_iter=args.warmup_iter,
+        max_grad_norm=args.max_grad_norm,
+        max_norm=args.max_norm,
         verbose=args.verbose,
+        **given,
     )
     mlp._validate_params()
-    mlp._dropout_rates(len(mlp._hidden_layer_sizes()))
+    mlp._validate_knobs()
     return mlp if args.no_scale else make_pipeline(StandardScaler(), mlp)
 
 
@@ -615,7 +696,8 @@ def main(argv=None):
     out = sys.stdout
     if args.command == "fit":
         try:  # combinations argparse cannot see, e.g. dropout with lbfgs
-            _estimator(args, "classification")
+            regression = args.loss is not None or args.quantile is not None
+            _estimator(args, args.task or ("regression" if regression else "classification"))
         except ValueError as exc:
             args.usage_error(" ".join(str(exc).split()))
     try:

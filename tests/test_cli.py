@@ -483,3 +483,46 @@ def test_predict_keep_passes_columns_through(capsys, tmp_path, iris_model):
                        [[*x, "?"] for x in X])
     msg = _one_line_error(*run(capsys, "predict", iris_model, clash, "--keep", "species"))
     assert "two columns named 'species'" in msg
+
+
+def test_fit_takes_the_network_design_options(capsys, iris_csv):
+    status, out, err = run(
+        capsys, "fit", iris_csv, "--target", "species", "--hidden", "16,8",
+        "--activation", "tanh,relu", "--normalization", "batch", "--solver", "adamw",
+        "--weight-decay", "0.1", "--learning-rate", "cosine", "--warmup-iter", "3",
+        "--max-norm", "3", "--max-grad-norm", "5", "--learning-rate-init", "0.01",
+        "--cv", "0", "--quiet",
+    )
+    assert status == 0, err
+    rows = out.split("Layer")[1].splitlines()
+    assert rows[3].split()[3:5] == ["tanh", "BatchNormalization"]
+    assert rows[4].split()[3:5] == ["relu", "BatchNormalization"]
+    assert "Non-trainable: 48 (running statistics)" in out
+    assert "solver='adamw'" in out and "learning_rate='cosine'" in out
+
+
+def test_regression_losses_on_the_command_line(capsys, tmp_path):
+    X, y = load_diabetes(return_X_y=True)
+    data = _write_csv(tmp_path / "diabetes.csv", [*map(str, range(10)), "progression"],
+                      np.c_[X, y].tolist())
+    status, out, err = run(capsys, "fit", data, "--target", "progression", "--loss",
+                           "quantile", "--quantile", "0.9", "--cv", "0", "--quiet")
+    assert status == 0, err
+    assert "MLPRegressor(loss='quantile', quantile=0.9, random_state=0)" in out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--activation", "tanh,swish"], "unknown activation 'swish'"),
+    (["--normalization", "group"], "invalid choice: 'group'"),
+    (["--quantile", "1.5"], "expected a number in (0, 1)"),
+    (["--max-norm", "0"], "expected a number > 0"),
+    (["--loss", "huber", "--task", "classification"], "regression options"),
+    (["--hidden", "4,4", "--activation", "tanh,relu,elu"],
+     "3 names but the network has 2 hidden layers"),
+    (["--solver", "lbfgs", "--max-norm", "2"], "max_norm is not supported with solver='lbfgs'"),
+])
+def test_network_design_options_are_usage_errors(capsys, iris_csv, argv, message):
+    with pytest.raises(SystemExit) as exit_:
+        main(["fit", iris_csv, "--target", "species", *argv])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
