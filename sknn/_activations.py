@@ -184,7 +184,7 @@ def _gelu_derivative(A, delta, Z):
 #: ``init='lecun_normal'`` (self-normalising networks).
 ACTIVATIONS = Registry("activation")
 for _activation in (
-    Activation("identity", _identity, _identity_derivative),
+    Activation("identity", _identity, _identity_derivative, with_bias=_add_bias),
     Activation("logistic", _logistic, _logistic_derivative),
     Activation("tanh", _tanh, _tanh_derivative),
     Activation("relu", _relu, _relu_derivative, with_bias=_bias_relu),

@@ -48,9 +48,9 @@ _FLOATS = (np.float64, np.float32)
 # built from; weak, so an estimator's attributes and its pickles stay as they are.
 _INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
 
-# The fitted attributes holding the arrays a network predicts with.
-_FITTED_ARRAYS = ("coefs_", "intercepts_", "normalization_scales_", "normalization_shifts_",
-                  "running_means_", "running_vars_")
+# The fitted attributes holding a normalization's arrays.
+_NORMALIZATION_ARRAYS = ("normalization_scales_", "normalization_shifts_", "running_means_",
+                         "running_vars_")
 
 
 def _check_has_features(X, est):
@@ -400,10 +400,14 @@ default=None
         arrays stay the same objects (building it would be a noticeable part
         of predicting one row); not when the arrays need a cast.
         """
-        arrays = tuple(a for name in _FITTED_ARRAYS for a in getattr(self, name, ()))
-        dtype = np.result_type(dtype, arrays[0].dtype)
-        activations = tuple(self._hidden_activations(len(self.coefs_) - 1))
-        key = (activations, self.normalization, self.out_activation_, dtype)
+        arrays = [*self.coefs_, *self.intercepts_]
+        if self.normalization is not None:
+            for name in _NORMALIZATION_ARRAYS:
+                arrays += getattr(self, name, ())
+        activation = self.activation
+        if not isinstance(activation, str):
+            activation = tuple(activation)
+        key = (dtype, activation, self.normalization, self.out_activation_)
         cached = _INFERENCE_NETWORKS.get(self)
         if (
             cached is not None
@@ -414,7 +418,8 @@ default=None
             return cached[2]
         coefs = self.coefs_
         units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        layers = self._layers(units, activations)
+        layers = self._layers(units, self._hidden_activations(len(coefs) - 1))
+        dtype = np.result_type(dtype, arrays[0].dtype)
         net = Network.from_fitted(layers, self.out_activation_, vars(self), dtype)
         if all(a.dtype == dtype for a in arrays):
             _INFERENCE_NETWORKS[self] = (key, arrays, net)

@@ -137,18 +137,18 @@ class Layer:
 
 def _dot(A, W, out):
     """``out = A @ W`` for dense or sparse ``A``."""
-    if sp.issparse(A):
-        out[...] = A @ W
-    else:
+    if type(A) is np.ndarray or not sp.issparse(A):  # (issparse is slow on every step)
         np.matmul(A, W, out=out)
+    else:
+        out[...] = A @ W
 
 
 def _dot_t(A, delta, out):
     """``out = A.T @ delta`` for dense or sparse ``A``."""
-    if sp.issparse(A):
-        out[...] = A.T @ delta
-    else:
+    if type(A) is np.ndarray or not sp.issparse(A):
         np.matmul(A.T, delta, out=out)
+    else:
+        out[...] = A.T @ delta
 
 
 class Dense(Layer):
@@ -246,8 +246,9 @@ class Dense(Layer):
     def backward(self, delta):
         n = delta.shape[0]
         activation = self.activation
-        z = self._z[:n] if activation.needs_preactivation else None
-        activation.derivative(self._output, delta, z)
+        if activation.name != "identity":
+            z = self._z[:n] if activation.needs_preactivation else None
+            activation.derivative(self._output, delta, z)
         np.matmul(self._ones[:n], delta, out=self.intercept_grad)
         _dot_t(self._input, delta, self.coef_grad)
         if self._dx is None:
