@@ -144,6 +144,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
+        "feature_alpha": [Interval(Real, 0, None, closed="left")],
     }
 
     # ----------------------------------------------------------------- hooks
@@ -182,6 +183,12 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         dropout = self._dropout_rates(len(hidden))
+        if self.solver == "lbfgs" and self.feature_alpha:
+            raise ValueError(
+                "feature_alpha is not supported with solver='lbfgs': the feature group "
+                "lasso reaches exact zeros through proximal steps, which only the "
+                "stochastic solvers take. Use e.g. solver='adam', or feature_alpha=0."
+            )
         for name in ("max_grad_norm", "max_norm"):
             if self.solver == "lbfgs" and getattr(self, name) is not None:
                 raise ValueError(
@@ -495,11 +502,14 @@ default=None
         units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
         n_hidden = len(units) - 2
         rates = self._dropout_rates(n_hidden) if self.solver != "lbfgs" else ()
-        blocks = describe(self._layers(units, self._hidden_activations(n_hidden), rates))
+        layers = self._layers(units, self._hidden_activations(n_hidden), rates)
+        dtype = self.coefs_[0].dtype
+        blocks = describe(Network.from_fitted(layers, self.out_activation_, vars(self), dtype).layers)
         normalized = any(block["normalization"] for block in blocks)
+        sparse = any(block["nonzero"] < block["params"] for block in blocks)
         header = ["Layer", "Units", "Activation"] + ["Normalization"] * normalized
-        rows = [(*header, "Dropout", "Params"), ("input", str(units[0]), "", *[""] * normalized,
-                                                 "", "0")]
+        rows = [(*header, "Dropout", "Params", *["Non-zero"] * sparse),
+                ("input", str(units[0]), "", *[""] * normalized, "", "0", *[""] * sparse)]
         for i, block in enumerate(blocks, start=1):
             hidden = i <= n_hidden
             rows.append((
@@ -509,20 +519,35 @@ default=None
                 *[block["normalization"]] * normalized,
                 f"{block['dropout']:g}" if hidden else "",
                 f"{block['params']:,}",
+                *[f"{block['nonzero']:,}"] * sparse,
             ))
         n_columns = len(rows[0])
         widths = [max(len(r[j]) for r in rows) for j in range(n_columns)]
         line = "-" * (sum(widths) + 2 * (n_columns - 1))
+        n_text = n_columns - 2 - sparse  # the text columns, left-aligned
         fmt = lambda r: "  ".join(  # noqa: E731
-            c.ljust(w) if j < n_columns - 2 else c.rjust(w)
+            c.ljust(w) if j < n_text else c.rjust(w)
             for j, (c, w) in enumerate(zip(r, widths))
-        )
+        ).rstrip()
         out = [fmt(rows[0]), line, *map(fmt, rows[1:]), line]
         out.append(f"Total params: {self.n_params_:,}")
+        if sparse:
+            nonzero = sum(block["nonzero"] for block in blocks)
+            out.append(f"Non-zero params: {nonzero:,} ({nonzero / self.n_params_:.1%})")
         non_trainable = sum(block["non_trainable"] for block in blocks)
         if non_trainable:
             out.append(f"Non-trainable: {non_trainable:,} (running statistics)")
         return "\n".join(out)
+
+    @property
+    def feature_importances_(self):
+        """The Euclidean norm of each input feature's outgoing weights (a row
+        of ``coefs_[0]``), shape ``(n_features_in_,)``: exactly 0 for the
+        features the network does not use (see ``feature_alpha``).
+        ``sklearn.feature_selection.SelectFromModel`` reads it to select
+        features."""
+        check_is_fitted(self)
+        return np.linalg.norm(self.coefs_[0], axis=1)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

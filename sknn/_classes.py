@@ -236,6 +236,13 @@ _DESIGN_PARAMS_DOC = """
         (``validation_scores_`` then holds its negative, as in
         ``HistGradientBoostingClassifier``); or a scikit-learn scorer name or
         callable ``scorer(estimator, X, y)``.
+
+    feature_alpha : float, default=0.0
+        Strength of a group lasso on the input features, ``feature_alpha /
+        (2 m) * sum_f ||coefs_[0][f, :]||``: features the network does not
+        need lose all their weights, exactly (``feature_importances_`` is 0
+        for them; ``SelectFromModel`` selects the others). Stochastic
+        solvers, which take its proximal step after each update.
 """
 
 _COMMON_ATTRIBUTES_DOC = """
@@ -395,6 +402,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         max_grad_norm=None,
         max_norm=None,
         scoring=None,
+        feature_alpha=0.0,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -432,6 +440,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.max_grad_norm = max_grad_norm
         self.max_norm = max_norm
         self.scoring = scoring
+        self.feature_alpha = feature_alpha
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -807,6 +816,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         max_grad_norm=None,
         max_norm=None,
         scoring=None,
+        feature_alpha=0.0,
         huber_delta=1.0,
         quantile=0.5,
     ):
@@ -846,6 +856,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.max_grad_norm = max_grad_norm
         self.max_norm = max_norm
         self.scoring = scoring
+        self.feature_alpha = feature_alpha
         self.huber_delta = huber_delta
         self.quantile = quantile
 

@@ -198,3 +198,129 @@ class LossCurveDisplay:
             x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
         )
         return display.plot(ax=ax, **plot_kw)
+
+
+class SparsityDisplay:
+    """The non-zero weights of each layer over training.
+
+    One line per dense layer: the number of its weights (``coefs_[i]``) that
+    are not exactly zero after each epoch (each iteration for L-BFGS), from
+    the fitted attribute ``nonzero_curve_``; with an L1 penalty
+    (``penalty='l1'`` or ``'elasticnet'``) or ``feature_alpha``, the lines
+    fall as training eliminates weights.
+
+    Use :meth:`from_estimator` to create one; requires matplotlib (the
+    ``plot`` extra: ``pip install 'sknn[plot]'``).
+
+    Parameters
+    ----------
+    nonzero_curve : array-like of shape (n_epochs, n_layers)
+        Non-zero weights per epoch and layer.
+    sizes : array-like of shape (n_layers,), default=None
+        The number of weights of each layer; with ``fraction=True`` in
+        :meth:`plot` the lines show the non-zero share.
+    estimator_name : str, default=None
+        Name shown in the title.
+    x_label : str, default="epoch"
+        Label of the x axis.
+
+    Attributes
+    ----------
+    ax_ : matplotlib Axes
+    figure_ : matplotlib Figure
+    lines_ : list of matplotlib Line2D
+        One per layer, labelled ``"layer 1"``, ...
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import MLPClassifier, SparsityDisplay
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifier((32,), penalty="l1", alpha=1.0, max_iter=20, tol=1.0,
+    ...                     random_state=0).fit(X / 16, y)
+    >>> display = SparsityDisplay.from_estimator(clf)
+    >>> [line.get_label() for line in display.lines_]
+    ['layer 1', 'layer 2']
+    >>> int(display.lines_[0].get_ydata()[-1]) == int((clf.coefs_[0] != 0).sum())
+    True
+    """
+
+    def __init__(self, *, nonzero_curve, sizes=None, estimator_name=None, x_label="epoch"):
+        self.nonzero_curve = nonzero_curve
+        self.sizes = sizes
+        self.estimator_name = estimator_name
+        self.x_label = x_label
+
+    def plot(self, ax=None, *, fraction=False, line_kw=None):
+        """Draw one line per layer.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, default=None
+            Axes to draw on; a new figure when None.
+        fraction : bool, default=False
+            Plot the non-zero share of each layer's weights (needs ``sizes``).
+        line_kw : dict, default=None
+            Keyword arguments of ``ax.plot`` for every line.
+
+        Returns
+        -------
+        display : SparsityDisplay
+            The display, with ``ax_``, ``figure_`` and ``lines_`` set.
+        """
+        plt = import_optional("matplotlib.pyplot", f"{type(self).__name__}.plot")
+        if ax is None:
+            _, ax = plt.subplots()
+        counts = np.asarray(self.nonzero_curve, dtype=float).reshape(len(self.nonzero_curve), -1)
+        if fraction:
+            if self.sizes is None:
+                raise ValueError("fraction=True needs the layers' sizes")
+            counts = counts / np.asarray(self.sizes, dtype=float)
+        epochs = np.arange(1, counts.shape[0] + 1)
+        self.lines_ = [
+            ax.plot(epochs, counts[:, i], **{"label": f"layer {i + 1}", **(line_kw or {})})[0]
+            for i in range(counts.shape[1])
+        ]
+        ax.set_xlabel(self.x_label)
+        ax.set_ylabel("non-zero share of weights" if fraction else "non-zero weights")
+        ax.legend()
+        if self.estimator_name:
+            ax.set_title(self.estimator_name)
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+    @classmethod
+    def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):
+        """Draw the non-zero weights per layer of a fitted sknn estimator.
+
+        Parameters
+        ----------
+        estimator : fitted sknn estimator, or a Pipeline ending with one
+        ax : matplotlib Axes, default=None
+        name : str, default=None
+            Title; the estimator's class name when None.
+        **plot_kw : dict
+            Passed to :meth:`plot` (``fraction``, ``line_kw``).
+
+        Returns
+        -------
+        display : SparsityDisplay
+        """
+        import_optional("matplotlib", f"{cls.__name__}.from_estimator")
+        if hasattr(estimator, "steps") and not hasattr(estimator, "nonzero_curve_"):
+            estimator = estimator[-1]
+        check_is_fitted(estimator)
+        if getattr(estimator, "nonzero_curve_", None) is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no nonzero_curve_ to draw; "
+                "SparsityDisplay needs a fitted sknn multi-layer perceptron."
+            )
+        display = cls(
+            nonzero_curve=estimator.nonzero_curve_,
+            sizes=[W.size for W in estimator.coefs_],
+            estimator_name=type(estimator).__name__ if name is None else name,
+            x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
+        )
+        return display.plot(ax=ax, **plot_kw)

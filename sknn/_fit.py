@@ -27,7 +27,7 @@ from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import NO_HOOKS
 from ._layers import NonFinitePreactivation
 from ._optimizers import OPTIMIZERS
-from ._penalties import NO_PENALTY, PENALTIES
+from ._penalties import PENALTIES, Penalty
 from ._schedules import SCHEDULES
 
 __all__ = ["Trainer", "TrainingRecord"]
@@ -48,6 +48,7 @@ class TrainingRecord:
         "best_loss_",
         "loss_curve_",
         "learning_rate_curve_",
+        "nonzero_curve_",
         "validation_scores_",
         "validation_loss_curve_",
         "best_validation_score_",
@@ -60,6 +61,8 @@ class TrainingRecord:
         self.loss_curve_ = []
         # the learning rate of each epoch (stochastic solvers only)
         self.learning_rate_curve_ = [] if stochastic else None
+        # the non-zero weights of each dense layer after each epoch (iteration)
+        self.nonzero_curve_ = []
         self.validation_scores_ = [] if early_stopping else None
         self.validation_loss_curve_ = [] if early_stopping else None
         self.best_validation_score_ = -np.inf if early_stopping else None
@@ -72,7 +75,7 @@ class TrainingRecord:
         record = cls(early_stopping, stochastic)
         record.t_ = est.t_
         record.loss_curve_ = list(getattr(est, "loss_curve_", []))
-        names = ["validation_scores_", "validation_loss_curve_"]
+        names = ["validation_scores_", "validation_loss_curve_", "nonzero_curve_"]
         for name in names + ["learning_rate_curve_"] * stochastic:
             value = getattr(est, name, None)
             if value is not None:
@@ -278,6 +281,53 @@ class _SolverBlasThreads:
         return self._blas.limit(limits=self._threads)
 
 
+class _L1Split:
+    """L-BFGS-B's variables when the penalty has an L1 part: each penalised
+    weight as ``w = w+ - w-`` with ``w+, w- >= 0``, so that the L1 term
+    ``c * sum|w|`` becomes the linear ``c * sum(w+ + w-)`` and the bounds put
+    weights exactly at zero. Without an L1 part (``c == 0``) the variables are
+    the parameters themselves.
+    """
+
+    def __init__(self, n_penalised, c):
+        self.k, self.c = n_penalised, c
+
+    def variables(self, params):
+        if not self.c:
+            return params
+        w = params[: self.k]
+        return np.concatenate([np.maximum(w, 0.0), np.maximum(-w, 0.0), params[self.k :]])
+
+    def params(self, x):
+        if not self.c:
+            return x
+        k = self.k
+        return np.concatenate([x[:k] - x[k : 2 * k], x[2 * k :]])
+
+    def bounds(self, n_params):
+        if not self.c:
+            return None
+        return [(0.0, None)] * (2 * self.k) + [(None, None)] * (n_params - self.k)
+
+    def documented(self, x, value):
+        """The objective at the parameters of ``x``, from its value in the
+        variables (which counts ``c * (w+ + w-)`` where ``|w+ - w-|`` is due)."""
+        if not self.c:
+            return value
+        k = self.k
+        excess = float(x[: 2 * k].sum()) - float(np.abs(x[:k] - x[k : 2 * k]).sum())
+        return value - self.c * excess
+
+    def objective(self, x, loss, grad):
+        """The loss and gradient in the variables, from those in the parameters."""
+        if not self.c:
+            return loss, grad
+        k, c = self.k, self.c
+        g = grad[:k]
+        loss += c * float(x[: 2 * k].sum())
+        return loss, np.concatenate([g + c, c - g, grad[k:]])
+
+
 def _clip_norm(grad, max_norm):
     """Scale ``grad`` in place so that its Euclidean norm is at most ``max_norm``."""
     norm = float(np.sqrt(np.einsum("i,i->", grad, grad)))
@@ -341,7 +391,10 @@ class Trainer:
         self.incremental = incremental
         params = est.get_params(deep=False)
         penalty = est.penalty
-        self.penalty = NO_PENALTY if penalty is None else PENALTIES.create(penalty, params)
+        if penalty is None:
+            self.penalty = Penalty(0.0, 0.0, params.get("feature_alpha", 0.0))
+        else:
+            self.penalty = PENALTIES.create(penalty, params)
         self.optimizer = None
         previous = getattr(est, "_optimizer", None)
         if incremental and previous is not None:
@@ -434,6 +487,7 @@ class Trainer:
         """Record the epoch, validate, schedule; True when training stops."""
         est, record = self.est, self.record
         record.end_epoch(loss, n)
+        record.nonzero_curve_.append(self.net.nonzero_weights())
         if est.verbose:
             print("Iteration %d, loss = %.8f" % (record.n_iter_, loss))
         if validation is not None:
@@ -518,23 +572,28 @@ class Trainer:
     def fit_lbfgs(self, X, Y, sample_weight):
         est, net, record = self.est, self.net, self.record
         blas = _SolverBlasThreads(net.params.size)
+        m = float(X.shape[0] if sample_weight is None else sample_weight.sum())
+        split = _L1Split(net.n_penalised, self.penalty.l1 / (2.0 * m))
 
-        def objective(flat):
+        def objective(x):
             with blas.parallel():
-                net.params[...] = flat
-                loss = net.loss_grad(X, Y, sample_weight, self.penalty)
-            return loss, net.grad.astype(np.float64)
+                net.params[...] = split.params(x)
+                loss = net.loss_grad(X, Y, sample_weight, self.penalty.smooth())
+            return split.objective(x, loss, net.grad.astype(np.float64))
 
-        accepted = {"x": net.params.astype(np.float64), "fun": None}
+        accepted = {"x": split.variables(net.params.astype(np.float64)), "fun": None}
 
         def callback(intermediate_result):
             accepted["x"] = intermediate_result.x.copy()
-            accepted["fun"] = record.loss_ = np.float64(intermediate_result.fun)
+            accepted["fun"] = intermediate_result.fun
+            record.loss_ = np.float64(split.documented(accepted["x"], intermediate_result.fun))
             record.loss_curve_.append(record.loss_)
             record.n_iter_ += 1
+            net.params[...] = split.params(intermediate_result.x)  # (evaluations set their own)
+            record.nonzero_curve_.append(net.nonzero_weights())
             if est.verbose:
                 print("Iteration %d, loss = %.8f" % (len(record.loss_curve_), record.loss_))
-            if self.hooks.lbfgs_iteration(self, intermediate_result.x):
+            if self.hooks.lbfgs_iteration(self, split.params(intermediate_result.x)):
                 raise StopIteration  # a callback asked to stop
 
         self.hooks.task_begin()
@@ -547,6 +606,7 @@ class Trainer:
                     accepted["x"],
                     method="L-BFGS-B",
                     jac=True,
+                    bounds=split.bounds(net.params.size),
                     callback=callback,
                     options={"maxfun": est.max_fun, "maxiter": est.max_iter, "gtol": est.tol},
                 )
@@ -560,7 +620,7 @@ class Trainer:
             diverged = not (np.isfinite(result.fun) and np.all(np.isfinite(result.x)))
             if not diverged:
                 x, fun = result.x, float(result.fun)
-        net.params[...] = x
+        net.params[...] = split.params(x)
         if diverged:
             self.guard.recover(())
             warnings.warn(
@@ -571,7 +631,9 @@ class Trainer:
         else:
             self._check_final_weights(())
         if fun is None or self.guard.recovered:  # the loss where the weights are now
-            fun = objective(net.params.astype(np.float64))[0]
+            x = split.variables(net.params.astype(np.float64))
+            fun = objective(x)[0]
+        fun = split.documented(x, fun)
         # the statistics of the data at the final weights (the evaluations left
         # their own, line searches included)
         net.refresh_statistics(X, sample_weight)

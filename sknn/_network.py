@@ -86,7 +86,8 @@ def dense_stack(units, activation, dropout=(), normalization=None, max_norm=None
 def describe(layers):
     """One row per dense layer and what follows it: units, activation,
     normalization (the layer class name, or ""), dropout rate, trainable and
-    non-trainable parameters.
+    non-trainable parameters, and, for layers bound to values, the non-zero
+    trainable parameters.
 
     The output layer's activation is left to the caller (it is the loss's).
 
@@ -109,6 +110,9 @@ def describe(layers):
             rows[-1]["normalization"] = type(layer).__name__
         for p in layer.parameters:
             rows[-1]["params" if p.trainable else "non_trainable"] += int(np.prod(p.shape))
+            if p.trainable and hasattr(layer, p.name):
+                rows[-1]["nonzero"] = rows[-1].get("nonzero", 0) + int(
+                    np.count_nonzero(getattr(layer, p.name)))
     return rows
 
 
@@ -239,8 +243,14 @@ class Network:
             n_outputs_=self.n_outputs,
             out_activation_=self.out_activation,
             n_params_=int(self.params.size),
+            n_nonzero_params_=int(np.count_nonzero(self.params)),
         )
         return dict(attributes)
+
+    def nonzero_weights(self):
+        """The number of non-zero weights of each dense layer."""
+        return [int(np.count_nonzero(layer.coef)) for layer in self.layers
+                if isinstance(layer, Dense)]
 
     def load(self, attributes):
         """Copy fitted attributes (as :meth:`fitted_attributes` names them)
@@ -323,8 +333,7 @@ class Network:
         loss /= m
         self.backward(delta)
         if penalty is not None:
-            k = self.n_penalised
-            loss += penalty.add_gradient(self.params[:k], self.grad[:k], m)
+            loss += penalty.add_gradient(self, m)
         return loss
 
     def predict(self, X, chunk_rows=None, check_layers=0, raw=False):

@@ -76,6 +76,13 @@ class Optimizer:
         """One step in numpy: ``params`` updated in place from ``grad``."""
         raise NotImplementedError
 
+    def step_sizes(self, n):
+        """The step size of the last update for each of the first ``n``
+        parameters (a scalar where it is the same for all): what a gradient
+        of 1 would have moved them, without momentum. A penalty's proximal
+        step scales its threshold by it (see ``Penalty.step``)."""
+        return self.learning_rate
+
     def step(self, params, grad, decay=0.0, n_decay=0):
         """One step, with the L2 penalty's gradient added to the gradient.
 
@@ -132,6 +139,11 @@ class SGD(Optimizer):
             params += update
         else:
             params += self.velocity
+
+    def step_sizes(self, n):
+        # the steady-state step: momentum carries a constant gradient g to
+        # velocity -lr g / (1 - momentum), also with Nesterov's variant
+        return self.learning_rate / max(1.0 - self.momentum, 1e-3)
 
     def fused_update(self, params, grad, decay, n_decay):
         f = params.dtype.type
@@ -193,6 +205,9 @@ class Adam(Optimizer):
         tmp *= self._step_size
         params -= tmp
 
+    def step_sizes(self, n):
+        return self._step_size / (np.sqrt(self.v[:n]) + self.epsilon)
+
     def fused_update(self, params, grad, decay, n_decay):
         f = params.dtype.type
         b1, b2 = self.beta_1, self.beta_2
@@ -233,6 +248,9 @@ class RMSprop(Optimizer):
         denominator += self.epsilon
         params -= self.learning_rate * grad / denominator
 
+    def step_sizes(self, n):
+        return self.learning_rate / (np.sqrt(self.square_avg[:n]) + self.epsilon)
+
 
 @OPTIMIZERS.register("adagrad")
 class Adagrad(Optimizer):
@@ -263,6 +281,9 @@ class Adagrad(Optimizer):
         denominator = np.sqrt(self.sum_squares)
         denominator += self.epsilon
         params -= self.learning_rate * grad / denominator
+
+    def step_sizes(self, n):
+        return self.learning_rate / (np.sqrt(self.sum_squares[:n]) + self.epsilon)
 
 
 @OPTIMIZERS.register("adamw")
@@ -311,3 +332,7 @@ class AdamW(Optimizer):
         denominator /= math.sqrt(1.0 - self.beta_2**self.t)
         denominator += self.epsilon
         params -= lr / (1.0 - self.beta_1**self.t) * self.m / denominator
+
+    def step_sizes(self, n):
+        denominator = np.sqrt(self.v[:n]) / math.sqrt(1.0 - self.beta_2**self.t) + self.epsilon
+        return self.learning_rate / (1.0 - self.beta_1**self.t) / denominator

@@ -81,6 +81,7 @@ INVALID = {
     "max_grad_norm": [0.0, -1.0, "x"],
     "max_norm": [0.0, -1.0, "x"],
     "scoring": ["bogus_metric", 3],
+    "feature_alpha": [-1.0, np.nan, "x"],
 }
 INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}
 INVALID_REGRESSOR = {
@@ -115,6 +116,8 @@ def test_one_invalid_value_among_random_valid_ones_is_named(data, case):
         params["hidden_layer_sizes"] = (3, 2)
         if np.ndim(params["dropout"]):  # a single rate: no length mismatch
             params["dropout"] = params["dropout"][0] if len(params["dropout"]) else 0.0
+        if not isinstance(params["activation"], str):  # likewise one activation
+            params["activation"] = params["activation"][0] if params["activation"] else "relu"
     params[name] = value
     X = np.arange(16.0).reshape(8, 2)
     y = np.arange(8) % 2

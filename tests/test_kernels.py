@@ -188,8 +188,9 @@ OPTIMIZER_CLASSES = [*(OPTIMIZERS[name] for name in OPTIMIZERS), PlainGradientDe
                          ids=["l2", "elasticnet", "l1", "none"])
 @pytest.mark.parametrize("weighted", [False, True])
 def test_every_optimizer_descends_the_penalised_objective(optimizer, penalty, weighted):
-    """Penalty.step (the L2 part handed to the optimizer as a decay) takes the
-    step the optimizer would take on the full penalised gradient."""
+    """Penalty.step takes the optimizer's step on the smooth objective (the L2
+    part handed over as a decay), then the L1 part's proximal step: each
+    weight soft-thresholded by its step size times the L1 coefficient."""
     rng = np.random.default_rng(5)
     X = rng.normal(size=(9, 6))
     Y = np.eye(3)[rng.integers(3, size=9)]
@@ -199,10 +200,15 @@ def test_every_optimizer_descends_the_penalised_objective(optimizer, penalty, we
     opt_stepped, opt_reference = optimizer(learning_rate_init=0.05), optimizer(learning_rate_init=0.05)
     opt_stepped.initialize(stepped.params.size, np.float64)
     opt_reference.initialize(reference.params.size, np.float64)
+    k = reference.n_penalised
     for _ in range(3):
         loss = stepped.loss_grad(X, Y, sw) + penalty.step(opt_stepped, stepped, m)
-        full = reference.loss_grad(X, Y, sw, penalty)
+        l1_value = penalty.l1 / (2 * m) * np.abs(reference.params[:k]).sum()
+        full = reference.loss_grad(X, Y, sw, penalty.smooth()) + l1_value
         opt_reference.step(reference.params, reference.grad)
+        w = reference.params[:k]
+        t = opt_reference.step_sizes(k) * penalty.l1 / (2 * m)
+        w[...] = np.sign(w) * np.maximum(np.abs(w) - t, 0)
         assert loss == pytest.approx(full, rel=1e-13)
         np.testing.assert_allclose(stepped.params, reference.params, rtol=1e-13, atol=1e-15)
     assert not np.allclose(stepped.params, _net(np.float64).params)

@@ -111,16 +111,25 @@ def test_callable_init_and_its_shape_check():
 # ----------------------------------------------------------------- penalty
 @pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("penalty, rho", [("l2", 0.0), ("l1", 1.0), ("elasticnet", 0.3)])
-def test_penalty_value_and_gradient_follow_the_formula(penalty, rho):
-    w = np.random.RandomState(0).normal(size=50)
-    grad = np.zeros_like(w)
+@pytest.mark.parametrize("feature_alpha", [0.0, 0.4])
+def test_penalty_value_and_gradient_follow_the_formula(penalty, rho, feature_alpha):
+    net = Network(dense_stack([10, 5], "relu"), LOSSES["squared_error"](), np.float64)
+    net.params[:] = np.random.RandomState(0).normal(size=net.params.size)
+    net.layers[0].coef[3] = 0.0  # a feature without weights
+    net.grad[:] = 0.0
+    W = net.layers[0].coef.copy()
     alpha, m = 0.7, 13.0
-    value = PENALTIES.create(penalty, {"alpha": alpha, "l1_ratio": 0.3}).add_gradient(w, grad, m)
-    expected = alpha / (2 * m) * np.sum(rho * np.abs(w) + (1 - rho) * w**2)
+    params = {"alpha": alpha, "l1_ratio": 0.3, "feature_alpha": feature_alpha}
+    value = PENALTIES.create(penalty, params).add_gradient(net, m)
+    norms = np.linalg.norm(W, axis=1)
+    expected = alpha / (2 * m) * np.sum(rho * np.abs(W) + (1 - rho) * W**2)
+    expected += feature_alpha / (2 * m) * norms.sum()
     assert value == pytest.approx(expected, rel=1e-12)
-    np.testing.assert_allclose(
-        grad, alpha / (2 * m) * (rho * np.sign(w) + 2 * (1 - rho) * w), rtol=1e-12
-    )
+    rows = np.divide(W, norms[:, None], out=np.zeros_like(W), where=norms[:, None] > 0)
+    gradient = alpha / (2 * m) * (rho * np.sign(W) + 2 * (1 - rho) * W)
+    gradient += feature_alpha / (2 * m) * rows
+    np.testing.assert_allclose(net.layers[0].coef_grad, gradient, rtol=1e-12)
+    np.testing.assert_array_equal(net.layers[0].intercept_grad, 0)  # never penalised
 
 
 @pytest.mark.usefixtures("kernels")
