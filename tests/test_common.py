@@ -28,7 +28,8 @@ ESTIMATORS = [
         max_iter=100,
     ),
     MLPRegressor(solver="adagrad", loss="quantile", quantile=0.5, learning_rate_init=0.05,
-                 max_iter=100),
+                 penalty="elasticnet", feature_alpha=0.01, max_iter=100),
+    MLPClassifier(solver="lbfgs", penalty="l1", alpha=0.01, max_iter=100),
 ]
 
 
@@ -37,15 +38,29 @@ _DROPOUT_REASON = (
     "sees two masks while a row of weight 2 sees one: the objectives differ"
 )
 
+# scikit-learn's own MLPClassifier(solver='lbfgs') behaves the same way on
+# long runs; tests/test_sparsity.py checks that the weighted and repeated
+# fits agree over their first iterations.
+_LONG_LBFGS_REASON = (
+    "weighted rows and repeated rows sum in a different order; over the hundred "
+    "L-BFGS-B iterations the L1 split takes on this check's separable data, the "
+    "1e-16 differences grow through the changes of active bounds until the two fits "
+    "stop at different weights"
+)
+
 
 def expected_failed_checks(estimator):
     """Checks that cannot hold for an estimator, with the reason."""
     if estimator.dropout:
-        return {
-            "check_sample_weight_equivalence_on_dense_data": _DROPOUT_REASON,
-            "check_sample_weight_equivalence_on_sparse_data": _DROPOUT_REASON,
-        }
-    return {}
+        reason = _DROPOUT_REASON
+    elif estimator.solver == "lbfgs" and estimator.penalty in ("l1", "elasticnet"):
+        reason = _LONG_LBFGS_REASON
+    else:
+        return {}
+    return {
+        "check_sample_weight_equivalence_on_dense_data": reason,
+        "check_sample_weight_equivalence_on_sparse_data": reason,
+    }
 
 
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

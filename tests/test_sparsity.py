@@ -83,6 +83,21 @@ def _subgradient_fit(X, Y, solver, penalty, epochs, rate):
     return net
 
 
+@pytest.mark.parametrize("penalty", ["l1", "elasticnet"])
+def test_lbfgs_split_weights_rows_as_repeats(penalty):
+    # the data of scikit-learn's check_sample_weight_equivalence; 20 iterations
+    # reach the zeros, before rounding differences grow (tests/test_common.py)
+    rng = np.random.RandomState(42)
+    X, y, sw = rng.rand(15, 30), rng.randint(0, 3, size=15), rng.randint(0, 5, size=15)
+    kw = dict(solver="lbfgs", penalty=penalty, alpha=0.01, l1_ratio=0.5, max_iter=20,
+              random_state=0)
+    weighted = MLPClassifier(**kw).fit(X, y, sample_weight=sw)
+    repeated = MLPClassifier(**kw).fit(np.repeat(X, sw, axis=0), np.repeat(y, sw))
+    assert np.mean(weighted.coefs_[0] == 0) > 0.3
+    np.testing.assert_allclose(weighted.loss_, repeated.loss_, rtol=1e-10)
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-9)
+
+
 @pytest.mark.parametrize("solver", ["sgd", "adam", "lbfgs"])
 def test_objective_is_not_worse_than_the_subgradient_methods(data, solver):
     X, y = data
