@@ -268,3 +268,55 @@ def softmax_cross_entropy(Z, Y):
     np.exp(Z, out=Z)
     _normalise_exp(Z, Y, loss, y_sum)
     return loss
+
+
+# Sparse input ----------------------------------------------------------------
+# The first layer's products with a CSR matrix, in the order of scipy's
+# csr_matvecs / csc_matvecs (so the same bits), written straight into the
+# layer's buffer instead of a new array that is then copied.
+@_jit()
+def _csr_matmul_loop(data, indices, indptr, W, out):
+    # each row summed in a contiguous buffer, so that ``out`` may be
+    # column-major (prediction's layout)
+    row = np.empty(out.shape[1], out.dtype)
+    for i in range(out.shape[0]):
+        row[:] = 0
+        for p in range(indptr[i], indptr[i + 1]):
+            a, k = data[p], indices[p]
+            for j in range(row.size):
+                row[j] += a * W[k, j]
+        out[i, :] = row
+
+
+@_jit()
+def _csr_t_matmul_loop(data, indices, indptr, delta, out):
+    zero = out.dtype.type(0)
+    for k in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[k, j] = zero
+    for i in range(delta.shape[0]):
+        for p in range(indptr[i], indptr[i + 1]):
+            a, k = data[p], indices[p]
+            for j in range(out.shape[1]):
+                out[k, j] += a * delta[i, j]
+
+
+def _compiled_csr(A, dense):
+    # the loops read rows of ``dense`` against a CSR matrix of the same dtype
+    return A.format == "csr" and A.dtype == dense.dtype and dense.flags.c_contiguous
+
+
+def sparse_dot(A, W, out):
+    """``out = A @ W`` for a sparse ``A``."""
+    if _compiled_csr(A, W):
+        _csr_matmul_loop(A.data, A.indices, A.indptr, W, out)
+    else:
+        out[...] = A @ W
+
+
+def sparse_dot_t(A, delta, out):
+    """``out = A.T @ delta`` for a sparse ``A``."""
+    if _compiled_csr(A, delta) and out.flags.c_contiguous:
+        _csr_t_matmul_loop(A.data, A.indices, A.indptr, delta, out)
+    else:
+        out[...] = A.T @ delta

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from . import _kernels
 from ._activations import ACTIVATIONS, Activation
 from ._initializers import initial_parameters
 from ._registry import Registry
@@ -140,7 +141,7 @@ def _dot(A, W, out):
     if type(A) is np.ndarray or not sp.issparse(A):  # (issparse is slow on every step)
         np.matmul(A, W, out=out)
     else:
-        out[...] = A @ W
+        _sparse_dot(A, W, out)
 
 
 def _dot_t(A, delta, out):
@@ -148,7 +149,17 @@ def _dot_t(A, delta, out):
     if type(A) is np.ndarray or not sp.issparse(A):
         np.matmul(A.T, delta, out=out)
     else:
-        out[...] = A.T @ delta
+        _sparse_dot_t(A, delta, out)
+
+
+@_kernels.accelerated(_kernels.sparse_dot)
+def _sparse_dot(A, W, out):
+    out[...] = A @ W
+
+
+@_kernels.accelerated(_kernels.sparse_dot_t)
+def _sparse_dot_t(A, delta, out):
+    out[...] = A.T @ delta
 
 
 class Dense(Layer):

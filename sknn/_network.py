@@ -18,6 +18,7 @@ buffers (:meth:`Network.predict`).
 from collections import defaultdict
 
 import numpy as np
+import scipy.sparse as sp
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._layers import ActivationLayer, Dense, Dropout, NonFinitePreactivation
@@ -364,7 +365,10 @@ class Network:
         """
         n = X.shape[0]
         if chunk_rows is None:
-            widest = max(X.shape[1], *(layer.units for layer in self.layers))
+            # a chunk of a dense input is copied when its dtype changes; a
+            # chunk of a sparse input costs its non-zeros, not its width
+            width = 0 if sp.issparse(X) else X.shape[1]
+            widest = max(width, *(layer.units for layer in self.layers))
             chunk_rows = _CHUNK_VALUES // widest
         chunk_rows = max(1, min(chunk_rows, n))
         out = np.empty((n, self.n_outputs), self.dtype)
@@ -376,7 +380,7 @@ class Network:
         ]
         for start in range(0, n, chunk_rows):
             stop = min(start + chunk_rows, n)
-            A = X[start:stop]
+            A = _rows(X, start, stop)
             if A.dtype != self.dtype:
                 A = A.astype(self.dtype)
             outs = [_column_major(buffer, stop - start, layer.units) if buffer is not None
@@ -410,6 +414,16 @@ class Network:
         for layer in self.layers:
             bound = layer.output_bound(bound)
         return bound
+
+
+def _rows(X, start, stop):
+    """``X[start:stop]``; for a CSR matrix a view of its arrays, not the copy
+    scipy's slicing makes."""
+    if not (sp.issparse(X) and X.format == "csr"):
+        return X[start:stop]
+    a, b = X.indptr[start], X.indptr[stop]
+    return sp.csr_matrix((X.data[a:b], X.indices[a:b], X.indptr[start:stop + 1] - a),
+                         shape=(stop - start, X.shape[1]), copy=False)
 
 
 def _column_major(buffer, rows, units):

@@ -7,8 +7,9 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 
-from sknn import _activations, _kernels, _losses
+from sknn import _activations, _kernels, _layers, _losses
 from sknn._losses import LOSSES
 from sknn._network import Network, dense_stack
 from sknn._optimizers import OPTIMIZERS, SGD, Optimizer
@@ -111,6 +112,36 @@ def test_relu_loops_equal_numpy_including_nan(monkeypatch, dtype, order):
     np.testing.assert_array_equal(ref[0], got[0])
     assert np.isnan(got[0][3, 3])  # inf * 0, as numpy
     np.testing.assert_array_equal(np.signbit(ref[0]), np.signbit(got[0]))
+
+
+@numba_only
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("order", ["C", "F"])
+@pytest.mark.parametrize("form", ["csr", "unsorted csr with duplicates", "csc"])
+def test_sparse_products_equal_scipy_bit_for_bit(monkeypatch, dtype, order, form):
+    rng = np.random.default_rng(5)
+    A = sp.random(40, 300, density=0.05, format="csr", dtype=dtype, random_state=6)
+    if form == "csc":
+        A = A.tocsc()
+    elif form != "csr":  # the same non-zeros split in two entries, in reverse order
+        data = np.concatenate([A.data, A.data])[::-1] / 2
+        indices = np.concatenate([A.indices, A.indices])[::-1]
+        rows = np.repeat(np.arange(A.shape[0]), np.diff(A.indptr))
+        order_ = np.argsort(np.concatenate([rows, rows])[::-1], kind="stable")
+        A = sp.csr_matrix((data[order_], indices[order_],
+                           np.concatenate([[0], np.cumsum(2 * np.diff(A.indptr))])),
+                          shape=A.shape)
+        assert not A.has_canonical_format
+    W = rng.normal(size=(300, 7)).astype(dtype)
+    delta = rng.normal(size=(40, 7)).astype(dtype)
+    out = np.full((40, 7), np.nan, dtype, order=order)
+    (_, ref), (_, got) = _both(monkeypatch, lambda o: _layers._sparse_dot(A, W, o), out)
+    np.testing.assert_array_equal(ref[0], got[0])
+    np.testing.assert_allclose(got[0], A.toarray() @ W, rtol=1e-5, atol=1e-5)
+    grad = np.full((300, 7), np.nan, dtype)
+    (_, ref), (_, got) = _both(monkeypatch, lambda o: _layers._sparse_dot_t(A, delta, o), grad)
+    np.testing.assert_array_equal(ref[0], got[0])
+    np.testing.assert_allclose(got[0], A.toarray().T @ delta, rtol=1e-5, atol=1e-5)
 
 
 @numba_only
