@@ -268,9 +268,11 @@ def is_text(series):
 
 
 def _tidy(frame, text):
-    for name in text:
-        column = frame[name].str.strip()
-        frame[name] = column.mask(column == "")  # a quoted blank is missing too
+    """Texts stripped of the spaces around them; a blank text is missing."""
+    for name in frame.columns:
+        if name in text or is_text(frame[name]):
+            column = frame[name].str.strip()
+            frame[name] = column.mask(column == "")
     return frame
 
 
@@ -410,7 +412,7 @@ def check_finite(path, frame, columns):
                 row = frame.index[infinite[0]]
                 raise DataError(
                     f"{path}, line {line_of(row)}: column {name!r} has the value "
-                    f"{values[infinite[0]]!r}; values must be finite numbers"
+                    f"{float(values[infinite[0]])}; values must be finite numbers"
                 )
 
 
