@@ -633,12 +633,15 @@ def _csv_file(args):
 
 
 def _report_data(out, args, csv, columns, task, distinct, n_features):
-    """The report's first lines: the table, the target, how each column is treated."""
+    """The report's first lines: the table, the target (``distinct`` values,
+    None for more than counted), how each column is treated."""
     from ._csvdata import shown
     from ._tabular import describe, names_list
 
+    from ._tabular import MAX_CLASSES
+
     kind = "classes" if task == "classification" else "values"
-    distinct = f"more than {distinct}" if isinstance(distinct, str) else distinct
+    distinct = f"more than {MAX_CLASSES}" if distinct is None else distinct
     print(
         f"{args.data}: {columns.rows} rows, {n_features} features, target {args.target!r} "
         f"({task}, {distinct} distinct {kind})",
@@ -722,13 +725,9 @@ def _fit(args, out):
             file=out,
         )
         print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
-    print(
-        f"\nfitted on all {len(y)} rows in {fit_seconds:.1f}s, {mlp.n_iter_} "
-        f"{'iterations' if mlp.solver == 'lbfgs' else 'epochs'}, final loss {mlp.loss_:.4f}",
-        file=out,
-    )
-    print(f"training stopped: {_stop_reason(mlp, final_fit_warnings)}", file=out)
-    print(mlp.summary(), file=out)
+    rounds = f"{mlp.n_iter_} {'iterations' if mlp.solver == 'lbfgs' else 'epochs'}"
+    _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp, final_fit_warnings),
+                mlp)
     _save(args, out, model, features, task)
     return 0
 
@@ -742,7 +741,7 @@ def _fit_streamed(args, out, csv, features):
 
     from ._csvdata import target_values
     from ._stream import ChunkProgress, first_pass, train
-    from ._tabular import MAX_CLASSES, infer_task, streamed_preprocessor
+    from ._tabular import infer_task, streamed_preprocessor
 
     progress = ChunkProgress(not args.quiet and (args.progress or sys.stderr.isatty()))
     start = time.perf_counter()
@@ -765,8 +764,7 @@ def _fit_streamed(args, out, csv, features):
     )
     scan_seconds = time.perf_counter() - start
     mlp = _estimator(args, task)
-    distinct = target_scan.distinct if target_scan.distinct is not None else str(MAX_CLASSES)
-    _report_data(out, args, csv, columns, task, distinct, len(features))
+    _report_data(out, args, csv, columns, task, target_scan.distinct, len(features))
     n_chunks = -(-columns.rows // args.chunksize)
     print(
         f"read in {n_chunks} chunks of up to {args.chunksize} rows; first pass "
@@ -794,15 +792,20 @@ def _fit_streamed(args, out, csv, features):
             regressor=FrozenEstimator(model), transformer=StandardScaler(), check_inverse=False
         ).fit(first[features], target_values(args.data, first[args.target], args.target))
         model.transformer_ = y_scaler
+    _report_fit(out, columns.rows, fit_seconds, f"{epochs} epochs of {n_chunks} chunks", loss,
+                reason, mlp)
+    _save(args, out, model, features, task)
+    return 0
+
+
+def _report_fit(out, rows, seconds, rounds, loss, reason, mlp):
+    """The report on the final fit: its time and loss, why it stopped, the layers."""
     print(
-        f"\nfitted on all {columns.rows} rows in {fit_seconds:.1f}s, {epochs} epochs of "
-        f"{n_chunks} chunks, final loss {loss:.4f}",
+        f"\nfitted on all {rows} rows in {seconds:.1f}s, {rounds}, final loss {loss:.4f}",
         file=out,
     )
     print(f"training stopped: {reason}", file=out)
     print(mlp.summary(), file=out)
-    _save(args, out, model, features, task)
-    return 0
 
 
 def _save(args, out, model, features, task):
@@ -944,8 +947,7 @@ def _predict(args, out):
         )
     roles = feature_roles(model, features)
     csv = _csv_file(args)
-    csv.require(features)
-    csv.require(args.keep)
+    csv.require([*features, *args.keep])
     kept = [name for name in args.keep if name not in features]
     text = [name for name in features if roles[name].text] + kept
     inputs = _Inputs(args.data, features, roles)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._csvdata import DataError, decimal_comma, is_number, is_text, lines
+from ._csvdata import DataError, check_finite, decimal_comma, is_number, is_text, lines
 
 # A text column with more distinct values than this, among more than this
 # share of its rows, holds IDs or free text rather than categories.
@@ -109,8 +109,6 @@ class Scan:
 
     def update(self, frame):
         """Take in the next chunk (a DataFrame with the feature columns)."""
-        from ._csvdata import check_finite
-
         self.rows += len(frame)
         for name in self.features:
             column = frame[name]

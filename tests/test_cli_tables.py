@@ -66,6 +66,19 @@ def report_line(out, start):
     return next(line for line in out.splitlines() if line.startswith(start))
 
 
+def fit_mixed(capsys, tmp_path, *argv, frame=None):
+    """Write ``mixed_frame()`` and save a model of it (ID dropped): (frame, csv, model)."""
+    frame = mixed_frame() if frame is None else frame
+    tmp_path.mkdir(exist_ok=True)
+    path = tmp_path / "mixed.csv"
+    frame.to_csv(path, index=False)
+    model = tmp_path / "m.skops"
+    status, out, err = run(capsys, "fit", path, "--target", "label", "--drop", "id",
+                           "--quiet", "--save", model, *argv)
+    assert status == 0, err
+    return frame, path, model
+
+
 # --------------------------------------------------------------- the credit table
 def test_credit_table_cross_validates_and_saves(capsys, tmp_path):
     """``sknn fit credit.csv --target Status`` on a table like R's credit_data,
@@ -121,13 +134,7 @@ def test_the_saved_preprocessing_is_a_column_transformer(tmp_path, capsys):
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-    frame = mixed_frame()
-    path = tmp_path / "mixed.csv"
-    frame.to_csv(path, index=False)
-    model = tmp_path / "m.skops"
-    status, out, err = run(capsys, "fit", path, "--target", "label", "--drop", "id",
-                           "--cv", "0", "--max-iter", "5", "--quiet", "--save", model)
-    assert status == 0, err
+    frame, path, model = fit_mixed(capsys, tmp_path, "--cv", "0", "--max-iter", "5")
     pipeline = load(model)["model"]
     pre = pipeline[0]
     assert isinstance(pre, ColumnTransformer)
@@ -210,12 +217,7 @@ def test_console_script_reports_a_bad_row_in_one_line(tmp_path):
 
 # ------------------------------------------------------------ unseen categories
 def test_unseen_categories_encode_as_none_of_the_known(capsys, tmp_path):
-    frame = mixed_frame()
-    path = tmp_path / "mixed.csv"
-    frame.to_csv(path, index=False)
-    model = tmp_path / "m.skops"
-    assert run(capsys, "fit", path, "--target", "label", "--drop", "id", "--cv", "0",
-               "--max-iter", "20", "--save", model)[0] == 0
+    frame, path, model = fit_mixed(capsys, tmp_path, "--cv", "0", "--max-iter", "20")
     new = frame.iloc[:3].drop(columns="label")
     new["color"] = ["purple", "purple", "red"]
     new_path = tmp_path / "new.csv"
@@ -254,23 +256,15 @@ def test_no_impute_names_the_rows_and_columns(capsys, tmp_path):
         "impute them"
     )
     # without gaps, --no-impute fits a model without imputers, which refuses them later
-    complete = tmp_path / "complete.csv"
-    frame.dropna().to_csv(complete, index=False)
-    model = tmp_path / "m.skops"
-    assert run(capsys, "fit", complete, "--target", "label", "--drop", "id", "--no-impute",
-               "--cv", "0", "--max-iter", "5", "--quiet", "--save", model)[0] == 0
+    _, _, model = fit_mixed(capsys, tmp_path / "complete", "--no-impute", "--cv", "0",
+                            "--max-iter", "5", frame=frame.dropna())
     msg = one_line_error(*run(capsys, "predict", model, path))
     assert "missing values the model does not impute: 'size' (lines" in msg
     assert "'color' (lines" in msg and "fill them in or drop those rows" in msg
 
 
 def test_gaps_at_predict_time_are_imputed_with_the_training_statistics(capsys, tmp_path):
-    frame = mixed_frame()
-    path = tmp_path / "mixed.csv"
-    frame.to_csv(path, index=False)
-    model = tmp_path / "m.skops"
-    assert run(capsys, "fit", path, "--target", "label", "--drop", "id", "--cv", "0",
-               "--max-iter", "20", "--save", model)[0] == 0
+    frame, path, model = fit_mixed(capsys, tmp_path, "--cv", "0", "--max-iter", "20")
     row = frame.iloc[[5]].drop(columns="label")
     gap = row.copy()
     gap["size"] = np.nan
@@ -321,10 +315,7 @@ def test_an_id_column_is_refused_until_dropped(capsys, tmp_path):
         "or free text, which one-hot encoding cannot learn from; drop it with --drop id, "
         "or pass --categorical id to encode it anyway"
     )
-    model = tmp_path / "m.skops"
-    status, out, err = run(capsys, "fit", path, "--target", "label", "--drop", "id",
-                           "--cv", "0", "--max-iter", "5", "--quiet", "--save", model)
-    assert status == 0, err
+    _, _, model = fit_mixed(capsys, tmp_path, "--cv", "0", "--max-iter", "5", frame=frame)
     assert load(model)["features"] == ["size", "color", "city", "weight"]
     # the dropped column is not needed to predict
     frame.drop(columns=["id", "label"]).to_csv(tmp_path / "new.csv", index=False)
@@ -630,12 +621,7 @@ def test_streaming_shows_progress_per_chunk_and_stops_when_converged(capsys, tmp
 
 
 def test_predict_in_chunks_equals_predict_whole(capsys, tmp_path):
-    frame = mixed_frame()
-    path = tmp_path / "mixed.csv"
-    frame.to_csv(path, index=False)
-    model = tmp_path / "m.skops"
-    assert run(capsys, "fit", path, "--target", "label", "--drop", "id", "--cv", "0",
-               "--max-iter", "5", "--quiet", "--save", model)[0] == 0
+    frame, path, model = fit_mixed(capsys, tmp_path, "--cv", "0", "--max-iter", "5")
     whole = run(capsys, "predict", model, path, "--proba", "--keep", "id")
     chunked = run(capsys, "predict", model, path, "--proba", "--keep", "id",
                   "--chunksize", "7")
