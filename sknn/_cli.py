@@ -422,8 +422,8 @@ def _add_common(group):
         "among , ; tab |)",
     )
     group.add_argument(
-        "--decimal", choices=[".", ","], default=".",
-        help="decimal mark of the numbers (default: .)",
+        "--decimal", choices=[".", ","], default=".", metavar="MARK",
+        help="decimal mark of the numbers: . or , (default: .)",
     )
     group.add_argument(
         "--encoding", type=_encoding, default="utf-8", metavar="NAME",

@@ -178,11 +178,11 @@ class Scan:
             if name in self.forced:
                 continue
             texts = sorted(self.counts[name])
-            points = [decimal_comma(t) for t in texts]
-            if all(p is not None for p in points):
+            commas = [t for t in texts if decimal_comma(t) is not None]
+            if commas and all(t in commas or is_number(t) for t in texts):
                 raise DataError(
                     f"{path}: column {name!r} holds numbers with a decimal comma "
-                    f"({_quoted(texts)}); pass --decimal ',' to read them as numbers, or "
+                    f"({_quoted(commas)}); pass --decimal ',' to read them as numbers, or "
                     f"--categorical {name} to take them as categories"
                 )
             words = [t for t in texts if not is_number(t)]

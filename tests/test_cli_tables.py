@@ -327,6 +327,10 @@ def test_an_id_column_is_refused_until_dropped(capsys, tmp_path):
      "column 'a' holds numbers with a decimal comma ('1,5', '2,25', '3,0' and 1 more); "
      "pass --decimal ',' to read them as numbers, or --categorical a to take them as "
      "categories"),
+    (["1,5", "2", "3,25", "4", "5,5"] * 3,  # whole numbers need no decimal mark
+     "column 'a' holds numbers with a decimal comma ('1,5', '3,25', '5,5'); "
+     "pass --decimal ',' to read them as numbers, or --categorical a to take them as "
+     "categories"),
     (["1.5", "2", "?", "4", "n.a.", "6", "7"] * 2,
      "column 'a' holds numbers and the text '?', 'n.a.'; leave missing values empty (or NA), "
      "or pass --categorical a to take every value as a category"),
@@ -355,7 +359,7 @@ def test_numbers_read_as_text_are_refused_with_the_fix(capsys, tmp_path, cells, 
     (["--chunksize", "10", "--solver", "lbfgs"], "which L-BFGS does not have"),
     (["--chunksize", "0"], "argument --chunksize: expected an integer >= 1"),
     (["--delimiter", ",", "--decimal", ","], "the same character cannot separate fields"),
-    (["--decimal", ";"], "argument --decimal: invalid choice: ';'"),
+    (["--decimal", ";"], "argument --decimal: invalid choice: ';' (choose from '.', ',')"),
     (["--encoding", "klingon"], "argument --encoding: unknown encoding 'klingon'"),
     (["--drop", "a,,b"], "argument --drop: expected column names like id,name"),
 ])
