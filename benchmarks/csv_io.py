@@ -1,6 +1,6 @@
 """Reading and streaming CSV files with ``sknn fit``, against pandas' own ``read_csv``.
 
-1. Reading: a 200,000 x 100 file of numbers (about 220 MB) read by
+1. Reading: a 200,000 x 100 file of numbers (224 MB, 213 MiB) read by
    ``pandas.read_csv(path)`` and by sknn's reader (``CsvFile(path).read``,
    which ``sknn fit`` calls), then by sknn's reader plus the column checks
    ``sknn fit`` runs before fitting (target, missing values, kinds, finite
@@ -10,7 +10,7 @@
    the file size is the figure of merit.
 2. End to end: ``sknn fit`` on that file, 2 epochs, no cross-validation:
    wall time and peak resident memory of the whole process.
-3. Streaming: the same rows five times over (1,000,000 rows, about 1.1 GB),
+3. Streaming: the same rows five times over (1,000,000 rows, 1.12 GB),
    ``sknn fit --chunksize`` with two chunk sizes, 2 epochs: wall time and peak
    resident memory, which follows the chunk and not the file.
 
@@ -121,7 +121,7 @@ def reading(path, runs):
     for _ in range(runs):
         for how in hows:  # alternating, so that a slow spell hits all three
             results[how].append(read_once(how, path))
-    print(f"\n1. Reading {ROWS:,} x {COLUMNS} numbers, {size:.0f} MB; median of {runs} "
+    print(f"\n1. Reading {ROWS:,} x {COLUMNS} numbers, {size:.0f} MiB; median of {runs} "
           "fresh processes each")
     print(f"{'reader':<34}{'time':>8}{'vs pandas':>11}{'peak growth':>14}{'/ file':>8}")
     base = statistics.median(s for s, _ in results["pandas"])
@@ -130,7 +130,7 @@ def reading(path, runs):
     for how in hows:
         seconds = statistics.median(s for s, _ in results[how])
         peak = statistics.median(p for _, p in results[how])
-        print(f"{names[how]:<34}{seconds:>7.2f}s{seconds / base:>10.2f}x{peak:>11.0f} MB"
+        print(f"{names[how]:<34}{seconds:>7.2f}s{seconds / base:>10.2f}x{peak:>11.0f} MiB"
               f"{peak / size:>7.2f}x")
 
 
@@ -139,7 +139,7 @@ def end_to_end(path):
     seconds, peak, _ = run_cli("fit", path, "--target", "y", "--max-iter", "2", "--cv", "0",
                                "--quiet")
     print(f"\n2. sknn fit on that file (2 epochs, --cv 0): {seconds:.1f}s wall, peak "
-          f"resident memory {peak:.0f} MB ({peak / size:.1f}x the file)")
+          f"resident memory {peak:.0f} MiB ({peak / size:.1f}x the file)")
 
 
 def streaming(directory, block):
@@ -152,7 +152,8 @@ def streaming(directory, block):
             out.write(body)
     del body
     size = big.stat().st_size / 2**20
-    print(f"\n3. Streaming {REPEAT * ROWS:,} rows, {size:.0f} MB, sknn fit --chunksize N "
+    print(f"\n3. Streaming {REPEAT * ROWS:,} rows, {size:.0f} MiB "
+          f"({big.stat().st_size / 1e9:.2f} GB), sknn fit --chunksize N "
           "--max-iter 2 (2 epochs)")
     print(f"{'--chunksize':>12}{'chunk in memory':>17}{'wall time':>11}{'peak RSS':>10}"
           f"{'/ file':>8}  epochs")
@@ -163,7 +164,7 @@ def streaming(directory, block):
             epochs = [line.split("(")[-1].rstrip(")") for line in out.splitlines()
                       if line.startswith("epoch ")]
             floats = chunk * (COLUMNS + 1) * 8 / 2**20
-            print(f"{chunk:>12,}{floats:>14.0f} MB{seconds:>10.1f}s{peak:>7.0f} MB"
+            print(f"{chunk:>12,}{floats:>14.0f} MiB{seconds:>10.1f}s{peak:>7.0f} MiB"
                   f"{peak / size:>7.2f}x  {', '.join(epochs)}")
     finally:
         big.unlink()
@@ -188,8 +189,8 @@ def main():
         need = (1 if args.quick else 1 + REPEAT) * 230 * 2**20
         free = shutil.disk_usage(directory).free
         if free < 1.2 * need:
-            raise SystemExit(f"{directory}: {free / 2**30:.1f} GB free, the files need "
-                             f"{need / 2**30:.1f} GB; pass --dir")
+            raise SystemExit(f"{directory}: {free / 2**30:.1f} GiB free, the files need "
+                             f"{need / 2**30:.1f} GiB; pass --dir")
         start = time.perf_counter()
         wide = write_numbers(directory / "wide.csv")
         print(f"wrote {wide} in {time.perf_counter() - start:.0f}s")
