@@ -8,7 +8,7 @@ skops does not trust by default is one of sknn's own classes.
 
 import argparse
 import contextlib
-import csv
+import csv as csv_module
 import math
 import sys
 import time
@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
 from . import _kernels
-from ._csvdata import DataError, Table
+from ._csvdata import DataError
 
 
 def demo(out=sys.stdout):
@@ -74,25 +74,46 @@ commands:
 examples:
   sknn fit iris.csv --target species --hidden 64,32 --dropout 0.2 --save iris.skops
   sknn predict iris.skops new_flowers.csv > predictions.csv
+  sknn fit credit.csv --target Status --drop id --save credit.skops
+  sknn fit big.csv --target y --chunksize 100000 --max-iter 5 --save big.skops
 
-Data problems (missing file, unknown column, non-numeric feature) are reported
-as one line on stderr with exit status 1; bad arguments (an unknown option, a
-value out of range such as --dropout 1.5) with the usage and exit status 2.
+Data problems (missing file, unknown column, a cell that cannot be read) are
+reported as one line on stderr with exit status 1; bad arguments (an unknown
+option, a value out of range such as --dropout 1.5) with the usage and exit
+status 2. Reading CSV files needs pandas (the 'csv' extra).
 """
 
 _FIT_EPILOG = """\
-The CSV file has a header row; every column except the target is a feature and
-must be numeric. Features (and regression targets) are standardized before the
-network unless --no-scale is given. Scores are accuracy (classification) or R^2
-(regression) on shuffled (stratified) K folds; the model printed and saved is
-then fitted on all rows. Progress bars (one per fit, with its epochs) appear on
-stderr when it is a terminal and rich is installed (the 'progress' extra), or
-with --progress; --verbose prints the loss of every epoch. --save needs skops
-(the 'persist' extra); the file holds a dict {"model": ..., "features": [...],
-"target": ..., "task": ...} whose model is a scikit-learn Pipeline (wrapped in a
-TransformedTargetRegressor for scaled regression) ending with the sknn network.
-After the layer table, a line says why the final fit stopped: it converged (the
-training loss stalled), early stopping ended it, or it reached --max-iter.
+The CSV file has a header row; every column except the target (and the --drop
+columns) is a feature. Columns of numbers are standardized (unless --no-scale);
+columns of text are categories, one-hot encoded (--categorical makes a column
+of numbers, such as a code, categorical too); missing cells (empty, NA, NaN,
+null, ...) are imputed with the column's median, or its most frequent text
+(--no-impute refuses them instead). The report says which columns were treated
+how. All of it is a scikit-learn ColumnTransformer at the start of the saved
+pipeline, so 'sknn predict' and Python users loading the file preprocess new
+data the same way.
+
+Scores are accuracy (classification) or R^2 (regression) on shuffled
+(stratified) K folds; the model printed and saved is then fitted on all rows.
+Progress bars (one per fit, with its epochs) appear on stderr when it is a
+terminal and rich is installed (the 'progress' extra), or with --progress;
+--verbose prints the loss of every epoch. After the layer table, a line says
+why the final fit stopped: it converged (the training loss stalled), early
+stopping ended it, or it reached --max-iter.
+
+--chunksize N reads the file N rows at a time, for files larger than memory: a
+first pass collects the columns' categories, gaps and statistics (missing
+numbers then get the column's mean), then every epoch is one partial_fit per
+chunk, with a line per epoch on stdout and, with --progress or on a terminal,
+one per chunk on stderr. Memory is bounded by the chunk, not the file; there is
+no cross-validation and no early stopping, and --max-iter counts epochs.
+
+--save needs skops (the 'persist' extra); the file holds a dict {"model": ...,
+"features": [...], "target": ..., "task": ...} whose model is a scikit-learn
+Pipeline (wrapped in a TransformedTargetRegressor for scaled regression) of the
+ColumnTransformer and the sknn network; "features" are the CSV columns it
+takes, by name.
 """
 
 _PREDICT_EPILOG = """\
@@ -100,13 +121,18 @@ DATA.csv needs the model's feature columns, matched by name (in any order; other
 columns such as the target are ignored). The names come from the file written
 by 'sknn fit --save', or from the model's feature_names_in_ (a model fitted on
 a DataFrame); a model without feature names is refused, since nothing tells
-which column is which. The output has one row per input row: the --keep
-columns, the predicted value in a column named after the target, and with
---proba one probability column per class.
+which column is which. The model preprocesses the columns as in training: a
+category it has not seen is encoded as none (with a warning naming the column
+and the text), missing cells are imputed (with a warning counting them) unless
+it was fitted with --no-impute. The output has one row per input row: the
+--keep columns, the predicted value in a column named after the target, and
+with --proba one probability column per class. --chunksize N predicts N rows
+at a time, for files larger than memory.
 
 MODEL is loaded with skops only if every type it needs is one skops trusts by
-default (scikit-learn's estimators, numpy, ...) or one of sknn's own; any
-other type is refused before anything is loaded (see README, Persistence).
+default (scikit-learn's estimators, numpy, ...), numpy.dtype (which
+scikit-learn's SimpleImputer keeps) or one of sknn's own; any other type is
+refused before anything is loaded (see README, Persistence).
 """
 
 
@@ -180,6 +206,26 @@ def _delimiter(text):
     if len(text) != 1:
         raise argparse.ArgumentTypeError(f"expected one character (or \\t), got {text!r}")
     return text
+
+
+def _encoding(text):
+    import codecs
+
+    try:
+        codecs.lookup(text)
+    except LookupError:
+        raise argparse.ArgumentTypeError(
+            f"unknown encoding {text!r}; e.g. utf-8, latin-1, cp1252"
+        ) from None
+    return text
+
+
+def _column_names(text):
+    """A comma-separated list of column names (the option may repeat)."""
+    names = [name.strip() for name in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected column names like id,name, got {text!r}")
+    return names
 
 
 def _parser():
@@ -310,21 +356,40 @@ def _parser():
     net.add_argument(
         "--verbose", action="store_true", help="print the loss of every epoch (on stderr)"
     )
+    columns = fit.add_argument_group("columns")
+    columns.add_argument(
+        "--categorical", type=_column_names, action="extend", default=[], metavar="COLUMNS",
+        help="take these columns as categories (one-hot encoded) even if they hold "
+        "numbers, such as codes; comma separated, may repeat",
+    )
+    columns.add_argument(
+        "--drop", type=_column_names, action="extend", default=[], metavar="COLUMNS",
+        help="leave these columns out, such as IDs; comma separated, may repeat",
+    )
+    columns.add_argument(
+        "--no-impute", action="store_true",
+        help="refuse missing cells (naming their columns and lines) instead of "
+        "imputing them with the median / most frequent text",
+    )
+    columns.add_argument(
+        "--no-scale", action="store_true", help="do not standardize the numeric columns"
+    )
     run = fit.add_argument_group("run")
     run.add_argument(
-        "--cv", type=_FOLDS, default=5, metavar="K",
-        help="number of cross-validation folds, 0 to skip (default: 5); at most "
-        "the number of rows (and, for classification, of the largest class)",
+        "--cv", type=_FOLDS, metavar="K",
+        help="number of cross-validation folds, 0 to skip (default: 5; none with "
+        "--chunksize); at most the number of rows (and, for classification, of the "
+        "largest class)",
     )
-    run.add_argument("--no-scale", action="store_true", help="do not standardize the features")
     run.add_argument("--save", metavar="MODEL.skops", help="save the fitted model with skops")
     _add_common(run)
     progress = run.add_mutually_exclusive_group()
     progress.add_argument(
         "--progress", action="store_true",
-        help="always show progress bars (needs rich, the 'progress' extra)",
+        help="always show progress: bars (needs rich, the 'progress' extra), or a "
+        "line per chunk with --chunksize",
     )
-    progress.add_argument("--quiet", action="store_true", help="never show progress bars")
+    progress.add_argument("--quiet", action="store_true", help="never show progress")
     fit.set_defaults(usage_error=fit.error)
 
     predict = sub.add_parser(
@@ -352,8 +417,22 @@ def _parser():
 
 def _add_common(group):
     group.add_argument(
-        "--delimiter", type=_delimiter, default=",", metavar="CHAR",
-        help="CSV field delimiter, e.g. ';' or \\t (default: ,)",
+        "--delimiter", type=_delimiter, metavar="CHAR",
+        help="CSV field delimiter, e.g. ';' or \\t (default: detected from the header "
+        "among , ; tab |)",
+    )
+    group.add_argument(
+        "--decimal", choices=[".", ","], default=".", metavar="MARK",
+        help="decimal mark of the numbers: . or , (default: .)",
+    )
+    group.add_argument(
+        "--encoding", type=_encoding, default="utf-8", metavar="NAME",
+        help="text encoding of the file, e.g. latin-1 (default: utf-8; a byte-order "
+        "mark is skipped)",
+    )
+    group.add_argument(
+        "--chunksize", type=_POSITIVE_INT, metavar="N",
+        help="read the file N rows at a time, for files larger than memory",
     )
 
 
@@ -364,18 +443,8 @@ def _version():
 
 
 # --------------------------------------------------------------------- fit
-def _infer_task(y):
-    if y.dtype.kind in "US":
-        return "classification"
-    if y.dtype.kind == "i" and len(np.unique(y)) <= 20:
-        return "classification"
-    return "regression"
-
-
 def _estimator(args, task):
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import StandardScaler
-
+    """The network the options describe, validated (ValueError if not)."""
     from . import MLPClassifier, MLPRegressor
 
     regression = dict(loss=args.loss, huber_delta=args.huber_delta, quantile=args.quantile)
@@ -415,7 +484,42 @@ def _estimator(args, task):
     )
     mlp._validate_params()
     mlp._validate_knobs()
-    return mlp if args.no_scale else make_pipeline(StandardScaler(), mlp)
+    return mlp
+
+
+def _check_options(args):
+    """Combinations of the column and reading options that cannot work
+    (ValueError), before any data is read."""
+    if args.delimiter is not None and args.delimiter == args.decimal:
+        raise ValueError(
+            f"--delimiter {args.delimiter!r} and --decimal {args.decimal!r}: the same "
+            "character cannot separate fields and decimals"
+        )
+    if args.command != "fit":
+        return
+    for option in ("drop", "categorical"):
+        if args.target in getattr(args, option):
+            raise ValueError(f"--{option} {args.target}: that is the target (--target)")
+    both = sorted(set(args.drop) & set(args.categorical))
+    if both:
+        raise ValueError(f"--drop and --categorical both name {', '.join(both)}")
+    if args.chunksize is None:
+        return
+    if args.cv:
+        raise ValueError(
+            "--cv: cross-validation needs the whole file in memory; with --chunksize "
+            "leave out --cv (the report shows each epoch's training loss)"
+        )
+    if args.early_stopping:
+        raise ValueError(
+            "--early-stopping: --chunksize trains with partial_fit, which does not stop "
+            "early; leave out one of them"
+        )
+    if args.solver == "lbfgs":
+        raise ValueError(
+            "--solver lbfgs: --chunksize trains with partial_fit, which L-BFGS does not "
+            "have; use a stochastic solver such as adam or sgd"
+        )
 
 
 def _with_scaled_target(model, args, task):
@@ -430,7 +534,9 @@ def _with_scaled_target(model, args, task):
 
 def _final_mlp(model):
     """The fitted network inside what ``_fit`` built."""
-    model = getattr(model, "regressor_", model)
+    from ._tabular import _unfrozen
+
+    model = _unfrozen(getattr(model, "regressor_", model))
     return model[-1] if hasattr(model, "steps") else model
 
 
@@ -494,19 +600,17 @@ def _check_folds(args, y, task):
 
 def _stop_reason(mlp, caught):
     """Why the final fit stopped, from its warnings and fitted attributes."""
-    texts = [str(w.message) for w in caught]
-    if any("interrupted" in t for t in texts):
-        return "interrupted (Ctrl-C); the model is the one reached so far"
-    if any("diverged" in t for t in texts):
-        return (
-            "the loss diverged; kept the last weights with finite outputs "
-            "(try a smaller --learning-rate-init)"
-        )
+    from ._stream import stop_warning
+
+    if reason := stop_warning(caught):
+        return reason
     if any(issubclass(w.category, ConvergenceWarning) for w in caught):
         if mlp.n_iter_ >= mlp.max_iter:
             return f"reached --max-iter {mlp.max_iter} before converging"
         return "L-BFGS stopped before converging: " + next(
-            t.splitlines()[1] for t in texts if t.startswith("lbfgs failed")
+            str(w.message).splitlines()[1]
+            for w in caught
+            if str(w.message).startswith("lbfgs failed")
         )
     if mlp.solver == "lbfgs":
         return "converged (L-BFGS met its tolerance)"
@@ -522,44 +626,83 @@ def _stop_reason(mlp, caught):
     )
 
 
+def _csv_file(args):
+    from ._csvdata import CsvFile, CsvFormat
+
+    return CsvFile(args.data, CsvFormat(args.delimiter, args.decimal, args.encoding))
+
+
+def _report_data(out, args, csv, columns, task, distinct, n_features):
+    """The report's first lines: the table, the target (``distinct`` values,
+    None for more than counted), how each column is treated."""
+    from ._csvdata import shown
+    from ._tabular import describe, names_list
+
+    from ._tabular import MAX_CLASSES
+
+    kind = "classes" if task == "classification" else "values"
+    distinct = f"more than {MAX_CLASSES}" if distinct is None else distinct
+    print(
+        f"{args.data}: {columns.rows} rows, {n_features} features, target {args.target!r} "
+        f"({task}, {distinct} distinct {kind})",
+        file=out,
+    )
+    if csv.detected and csv.delimiter != ",":
+        print(f"fields separated by {shown(csv.delimiter)!r} (detected)", file=out)
+    if args.drop:
+        print(f"dropped ({len(args.drop)}): {names_list(args.drop)}", file=out)
+    for line in describe(columns, not args.no_impute, not args.no_scale,
+                         streamed=args.chunksize is not None):
+        print(line, file=out)
+
+
 def _fit(args, out):
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
 
-    table = Table.read(args.data, args.delimiter)
-    table.index(args.target)
-    features = [c for c in table.columns if c != args.target]
+    from ._csvdata import target_values
+    from ._tabular import Scan, infer_task, make_preprocessor, target_kind
+
+    csv = _csv_file(args)
+    csv.require([args.target, *args.drop, *args.categorical])
+    features = [c for c in csv.columns if c != args.target and c not in args.drop]
     if not features:
         raise DataError(f"{args.data}: no feature columns besides the target {args.target!r}")
-    X = table.numeric(features)
-    y = table.labels(args.target)
-    task = args.task or _infer_task(y)
-    if task == "regression" and y.dtype.kind in "US":
-        raise DataError(
-            f"{args.data}: the target {args.target!r} is not numeric; "
-            "use --task classification"
-        )
-    _check_folds(args, y, task)
     if args.save:
         from ._optional import import_optional
 
         import_optional("skops.io", "sknn fit --save")
-    model = _estimator(args, task)
+    if args.chunksize:
+        return _fit_streamed(args, out, csv, features)
+    frame = csv.read([*features, args.target], text=args.categorical)
+    y = target_values(args.data, frame[args.target], args.target)
+    X = frame.drop(columns=args.target)
+    del frame
+    kind, distinct = target_kind(y), len(np.unique(y))
+    task = args.task or infer_task(kind, distinct)
+    if task == "regression" and kind == "text":
+        raise DataError(
+            f"{args.data}: the target {args.target!r} is not numeric; "
+            "use --task classification"
+        )
+    scan = Scan(args.data, features, args.categorical)
+    scan.update(X)
+    columns = scan.result(impute=not args.no_impute)
+    if args.cv is None:
+        args.cv = 5
+    _check_folds(args, y, task)
+    mlp = _estimator(args, task)
+    model = make_pipeline(
+        make_preprocessor(columns, impute=not args.no_impute, scale=not args.no_scale), mlp
+    )
     bar = _progress_bar(args)
     if bar is not None:
         model.set_callbacks(bar)
     model = _with_scaled_target(model, args, task)
 
-    kind = "classes" if task == "classification" else "values"
-    n_target = len(np.unique(y))
-    print(
-        f"{args.data}: {X.shape[0]} rows, {X.shape[1]} features, target {args.target!r} "
-        f"({task}, {n_target} distinct {kind})",
-        file=out,
-    )
-    mlp = _final_mlp(getattr(model, "regressor", model))
-    scaled = "" if args.no_scale else "StandardScaler + "
-    print(f"model: {scaled}{' '.join(repr(mlp).split())}", file=out)
+    _report_data(out, args, csv, columns, task, distinct, len(features))
+    print(f"model: ColumnTransformer + {' '.join(repr(mlp).split())}", file=out)
     metric = "accuracy" if task == "classification" else "R^2"
     # progress bars (and any verbose output) go to stderr, warnings become one line
     with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr) as caught:
@@ -582,27 +725,109 @@ def _fit(args, out):
             file=out,
         )
         print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
-    print(
-        f"\nfitted on all {X.shape[0]} rows in {fit_seconds:.1f}s, {mlp.n_iter_} "
-        f"{'iterations' if mlp.solver == 'lbfgs' else 'epochs'}, final loss {mlp.loss_:.4f}",
-        file=out,
-    )
-    print(f"training stopped: {_stop_reason(mlp, final_fit_warnings)}", file=out)
-    print(mlp.summary(), file=out)
-    if args.save:
-        import skops.io as sio
-
-        # a callback is runtime state, not part of the model
-        for part in (model, getattr(model, "regressor", None), getattr(model, "regressor_", None)):
-            if hasattr(part, "_skl_callbacks"):
-                part.set_callbacks()
-        bundle = {"model": model, "features": features, "target": args.target, "task": task}
-        sio.dump(bundle, args.save)
-        print(f"\nsaved to {args.save}; predict with: sknn predict {args.save} DATA.csv", file=out)
+    rounds = f"{mlp.n_iter_} {'iterations' if mlp.solver == 'lbfgs' else 'epochs'}"
+    _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp, final_fit_warnings),
+                mlp)
+    _save(args, out, model, features, task)
     return 0
 
 
+def _fit_streamed(args, out, csv, features):
+    """``sknn fit --chunksize``: a first pass, then epochs of partial_fit per chunk."""
+    from sklearn.compose import TransformedTargetRegressor
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from ._csvdata import target_values
+    from ._stream import ChunkProgress, first_pass, train
+    from ._tabular import infer_task, streamed_preprocessor
+
+    progress = ChunkProgress(not args.quiet and (args.progress or sys.stderr.isatty()))
+    start = time.perf_counter()
+    scan, target_scan, text = first_pass(
+        csv, features, args.target, args.categorical, args.chunksize, progress
+    )
+    columns = scan.result(impute=not args.no_impute)
+    task = args.task or infer_task(target_scan.kind, target_scan.distinct)
+    if task == "regression" and target_scan.kind == "text":
+        raise DataError(
+            f"{args.data}: the target {args.target!r} is not numeric; "
+            "use --task classification"
+        )
+    classes = target_scan.classes() if task == "classification" else None
+    chunks = csv.read([*features, args.target], text, args.chunksize)
+    first = next(chunks)
+    chunks.close()
+    preprocessor = streamed_preprocessor(
+        columns, first[features], impute=not args.no_impute, scale=not args.no_scale
+    )
+    scan_seconds = time.perf_counter() - start
+    mlp = _estimator(args, task)
+    _report_data(out, args, csv, columns, task, target_scan.distinct, len(features))
+    n_chunks = -(-columns.rows // args.chunksize)
+    print(
+        f"read in {n_chunks} chunks of up to {args.chunksize} rows; first pass "
+        f"{scan_seconds:.1f}s",
+        file=out,
+    )
+    print(f"model: ColumnTransformer + {' '.join(repr(mlp).split())}", file=out)
+    print("cross-validation: none with --chunksize\n", file=out)
+    y_scaler = None
+    if task == "regression" and not args.no_scale:
+        y_scaler = target_scan.scaler
+    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr) as caught:
+        start = time.perf_counter()
+        epochs, loss, reason = train(
+            mlp, preprocessor, csv, features, args.target, text, args.chunksize,
+            classes=classes, y_scaler=y_scaler, rows=columns.rows, out=out,
+            progress=progress, caught=caught,
+        )
+        fit_seconds = time.perf_counter() - start
+    model = make_pipeline(preprocessor, mlp)
+    if y_scaler is not None:
+        # The target's scaler is the first pass's, over every row; fitting
+        # the wrapper on the first chunk would take that chunk's.
+        model = TransformedTargetRegressor(
+            regressor=FrozenEstimator(model), transformer=StandardScaler(), check_inverse=False
+        ).fit(first[features], target_values(args.data, first[args.target], args.target))
+        model.transformer_ = y_scaler
+    _report_fit(out, columns.rows, fit_seconds, f"{epochs} epochs of {n_chunks} chunks", loss,
+                reason, mlp)
+    _save(args, out, model, features, task)
+    return 0
+
+
+def _report_fit(out, rows, seconds, rounds, loss, reason, mlp):
+    """The report on the final fit: its time and loss, why it stopped, the layers."""
+    print(
+        f"\nfitted on all {rows} rows in {seconds:.1f}s, {rounds}, final loss {loss:.4f}",
+        file=out,
+    )
+    print(f"training stopped: {reason}", file=out)
+    print(mlp.summary(), file=out)
+
+
+def _save(args, out, model, features, task):
+    if not args.save:
+        return
+    import skops.io as sio
+
+    # a callback is runtime state, not part of the model
+    for part in (model, getattr(model, "regressor", None), getattr(model, "regressor_", None)):
+        if hasattr(part, "_skl_callbacks"):
+            part.set_callbacks()
+    bundle = {"model": model, "features": features, "target": args.target, "task": task}
+    sio.dump(bundle, args.save)
+    print(f"\nsaved to {args.save}; predict with: sknn predict {args.save} DATA.csv", file=out)
+
+
 # ----------------------------------------------------------------- predict
+# Types skops leaves untrusted that are safe to load: a numpy dtype is rebuilt
+# from an empty array read without pickle (scikit-learn's SimpleImputer keeps two).
+_SAFE_TYPES = ("numpy.dtype",)
+
+
 def _load_model(path):
     """A model file written by ``sknn fit --save`` (or ``skops.io.dump``)."""
     from ._optional import import_optional
@@ -614,7 +839,7 @@ def _load_model(path):
         raise DataError(f"{path}: no such file") from None
     except Exception as exc:  # zip or schema errors of a file that is not a model
         raise DataError(f"{path}: not a model saved with skops ({exc})") from None
-    foreign = [t for t in untrusted if not t.startswith("sknn.")]
+    foreign = [t for t in untrusted if not t.startswith("sknn.") and t not in _SAFE_TYPES]
     if foreign:
         raise DataError(
             f"{path}: refusing to load types that are not sknn's: {', '.join(foreign)}"
@@ -639,11 +864,75 @@ def _load_model(path):
     return bundle
 
 
+class _Inputs:
+    """Checks each chunk of new data against the model's columns, and counts
+    what the model will impute or not recognise."""
+
+    def __init__(self, path, features, roles):
+        self.path, self.features, self.roles = path, features, roles
+        self.imputed = dict.fromkeys(features, 0)
+        self.unseen = {}  # column -> {text: rows}
+
+    def check(self, frame):
+        from ._csvdata import check_finite, lines, not_a_number
+
+        numeric = [f for f in self.features if not self.roles[f].text]
+        for name in numeric:
+            if frame[name].dtype.kind not in "iuf":
+                raise not_a_number(
+                    self.path, name, frame[name], "the model takes numbers there"
+                )
+        check_finite(self.path, frame, numeric)
+        refused = []
+        for name in self.features:
+            absent = frame[name].isna().to_numpy()
+            if not absent.any():
+                continue
+            if self.roles[name].imputed:
+                self.imputed[name] += int(absent.sum())
+            else:
+                rows = frame.index[absent]
+                refused.append(f"{name!r} ({lines(rows)})")
+        if refused:
+            raise DataError(
+                f"{self.path}: missing values the model does not impute: "
+                f"{'; '.join(refused)}; fill them in or drop those rows"
+            )
+        for name in self.features:
+            known = self.roles[name].categories
+            if known is None:
+                continue
+            counts = frame[name].dropna().value_counts()
+            for text, n in counts.items():
+                if text not in known:
+                    unseen = self.unseen.setdefault(name, {})
+                    unseen[text] = unseen.get(text, 0) + int(n)
+
+    def warn(self, err):
+        """One warning line per column with unseen categories, one for the imputed cells."""
+        for name, texts in self.unseen.items():
+            each = [f"{t!r} ({n} row{'s' if n > 1 else ''})" for t, n in texts.items()]
+            more = f" and {len(each) - 5} more" if len(each) > 5 else ""
+            print(
+                f"sknn: warning: column {name!r} has texts not seen in training, encoded "
+                f"as no category: {', '.join(each[:5])}{more}",
+                file=err,
+            )
+        imputed = {name: n for name, n in self.imputed.items() if n}
+        if imputed:
+            each = ", ".join(f"{name} {n}" for name, n in imputed.items())
+            print(
+                f"sknn: warning: {sum(imputed.values())} missing values imputed as in "
+                f"training: {each}",
+                file=err,
+            )
+
+
 def _predict(args, out):
+    from ._tabular import feature_roles
+
     bundle = _load_model(args.model)
-    model = bundle["model"]
-    table = Table.read(args.data, args.delimiter)
-    X = table.numeric(bundle["features"])
+    model, features = bundle["model"], bundle["features"]
     target = bundle.get("target") or "prediction"
     header = [*args.keep, target]
     if args.proba and not hasattr(model, "predict_proba"):
@@ -656,17 +945,33 @@ def _predict(args, out):
             f"--keep {', '.join(repeated)}: the output would have two columns named "
             f"{', '.join(map(repr, repeated))} (one is the predictions); keep other columns"
         )
-    columns = [table.text(name) for name in args.keep]
-    with warnings.catch_warnings():
-        # the columns were picked by the model's feature names already
-        warnings.filterwarnings("ignore", "X does not have valid feature names")
-        columns.append(model.predict(X))
-        if args.proba:
-            columns += list(model.predict_proba(X).T)
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in zip(*columns):
-        writer.writerow([_cell(v) for v in row])
+    roles = feature_roles(model, features)
+    csv = _csv_file(args)
+    csv.require([*features, *args.keep])
+    kept = [name for name in args.keep if name not in features]
+    text = [name for name in features if roles[name].text] + kept
+    inputs = _Inputs(args.data, features, roles)
+    chunks = csv.read(list(dict.fromkeys([*features, *kept])), text, args.chunksize)
+    if args.chunksize is None:
+        chunks = [chunks]
+    writer = csv_module.writer(out, lineterminator="\n")
+    for i, frame in enumerate(chunks):
+        inputs.check(frame)
+        X = frame[features]
+        if not hasattr(model, "feature_names_in_"):
+            X = X.to_numpy()  # a model fitted on an array, with names from the bundle
+        columns = [frame[name].fillna("").tolist() for name in args.keep]
+        with warnings.catch_warnings():
+            # the columns were picked by the model's feature names already
+            warnings.filterwarnings("ignore", "X does not have valid feature names")
+            columns.append(model.predict(X))
+            if args.proba:
+                columns += list(model.predict_proba(X).T)
+        if i == 0:
+            writer.writerow(header)
+        for row in zip(*columns):
+            writer.writerow([_cell(v) for v in row])
+    inputs.warn(sys.stderr)
     return 0
 
 
@@ -694,12 +999,14 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     args = _parser().parse_args(argv)
     out = sys.stdout
-    if args.command == "fit":
-        try:  # combinations argparse cannot see, e.g. dropout with lbfgs
+    try:  # combinations argparse cannot see, e.g. dropout with lbfgs
+        if args.command == "fit":
             regression = args.loss is not None or args.quantile is not None
             _estimator(args, args.task or ("regression" if regression else "classification"))
-        except ValueError as exc:
-            args.usage_error(" ".join(str(exc).split()))
+        if args.command in ("fit", "predict"):
+            _check_options(args)
+    except ValueError as exc:
+        args.usage_error(" ".join(str(exc).split()))
     try:
         if args.command == "fit":
             return _fit(args, out)

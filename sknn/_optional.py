@@ -6,6 +6,7 @@ import importlib
 EXTRAS = {
     "matplotlib": ("matplotlib", "plot"),
     "skops": ("skops", "persist"),
+    "pandas": ("pandas", "csv"),
     "rich": ("rich", "progress"),
     "skl2onnx": ("skl2onnx", "onnx"),
 }

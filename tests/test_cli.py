@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.datasets import load_diabetes, load_iris
 from sklearn.pipeline import make_pipeline
@@ -99,14 +100,15 @@ def test_fit_save_and_predict(capsys, iris_csv, iris_model, tmp_path):
     assert status == 0, err
     header, rows = _read_csv(out)
     assert header == ["species"]
-    X = load_iris().data
+    # the saved model picks its columns by name: Python users pass a DataFrame
+    X = pd.DataFrame(load_iris().data, columns=IRIS_COLUMNS)
     expected = bundle["model"].predict(X)
     assert [r[0] for r in rows] == list(expected)
     assert np.mean(expected == load_iris().target_names[load_iris().target]) > 0.9
 
     # columns by name: reordered, without the target
     shuffled = _write_csv(
-        tmp_path / "new.csv", IRIS_COLUMNS[::-1], [list(x[::-1]) for x in X[:10]]
+        tmp_path / "new.csv", IRIS_COLUMNS[::-1], X[IRIS_COLUMNS[::-1]].values[:10]
     )
     status, out, err = run(capsys, "predict", iris_model, shuffled, "--proba")
     assert status == 0, err
@@ -156,15 +158,17 @@ def test_data_errors_are_one_line(capsys, iris_csv, iris_model, tmp_path):
     msg = _one_line_error(*run(capsys, "fit", iris_csv, "--target", "kind"))
     assert "no column 'kind'" in msg and "species" in msg
 
-    colors = _write_csv(tmp_path / "colors.csv", ["a", "color", "y"],
-                        [[1, "red", 0], [2, "blue", 1], [3, "red", 0]])
+    # text among numbers: not a column of categories
+    colors = _write_csv(tmp_path / "colors.csv", ["a", "size", "y"],
+                        [[1, 4, 0], [2, 5, 1], [3, "n.a.", 0], [4, 6, 1]])
     msg = _one_line_error(*run(capsys, "fit", colors, "--target", "y"))
-    assert "line 2" in msg and "'color'" in msg and "'red'" in msg and "numbers" in msg
+    assert "column 'size' holds numbers and the text 'n.a.'" in msg
+    assert "pass --categorical size" in msg
 
     gaps = _write_csv(tmp_path / "gaps.csv", ["a", "b", "y"], [[1, "", 0], [2, 3, 1]])
-    msg = _one_line_error(*run(capsys, "fit", gaps, "--target", "y"))
-    assert "line 2: feature column 'b' has an empty value" in msg
-    assert "does not fill in missing values: fill them in or drop those rows" in msg
+    msg = _one_line_error(*run(capsys, "fit", gaps, "--target", "y", "--no-impute"))
+    assert "1 missing values (--no-impute): 'b' 1 (line 2)" in msg
+    assert "fill them in or drop those rows" in msg
 
     no_target = _write_csv(tmp_path / "no_target.csv", ["a", "y"], [[1, 0], [2, ""]])
     msg = _one_line_error(*run(capsys, "fit", no_target, "--target", "y"))
@@ -330,19 +334,28 @@ def test_console_script_exits_2_for_an_out_of_range_value(iris_csv):
 def test_another_delimiter_gets_a_hint(capsys, tmp_path, delimiter, shown):
     path = tmp_path / "other.csv"
     path.write_text(f"a{delimiter}b{delimiter}y\n1{delimiter}2{delimiter}0\n2{delimiter}3{delimiter}1\n")
-    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y"))
+    # a wrong --delimiter gets the hint; without one the delimiter is detected
+    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y", "--delimiter", ","))
     assert f"the header looks separated by {shown}: pass --delimiter {shown}" in msg
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--cv", "0", "--quiet",
+                           "--max-iter", "2")
+    assert status == 0, err
+    assert "2 rows, 2 features" in out
+    assert f"fields separated by {shown} (detected)" in out
 
 
 def test_semicolon_file_with_decimal_commas(capsys, tmp_path):
     rows = "\n".join(f"{i},5;{i % 3};{i % 2}" for i in range(12))
     path = tmp_path / "european.csv"
     path.write_text("a;b;y\n" + rows + "\n")
+    # the semicolons are detected; the decimal commas need --decimal
     msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y"))
-    assert "--delimiter ';'" in msg
-    msg = _one_line_error(*run(capsys, "fit", str(path), "--target", "y", "--delimiter", ";"))
-    assert "line 2: feature column 'a' has the value '0,5', a decimal comma" in msg
-    assert "decimal point (0.5)" in msg
+    assert "column 'a' holds numbers with a decimal comma ('0,5', '1,5', '10,5' and 9 more)" in msg
+    assert "pass --decimal ',' to read them as numbers" in msg
+    status, out, err = run(capsys, "fit", str(path), "--target", "y", "--decimal", ",",
+                           "--cv", "2", "--quiet", "--max-iter", "5")
+    assert status == 0, err
+    assert "12 rows, 2 features" in out and "numeric, standardized (2): a, b" in out
     path.write_text("a;b;y\n" + rows.replace(",", ".") + "\n")
     status, out, err = run(capsys, "fit", str(path), "--target", "y", "--delimiter", ";",
                            "--cv", "2", "--quiet", "--max-iter", "5")
