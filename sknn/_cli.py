@@ -296,6 +296,11 @@ def _parser():
         help="L1 share of elasticnet, in [0, 1] (default: 0.15)",
     )
     net.add_argument(
+        "--feature-alpha", type=_NON_NEGATIVE, default=0.0, metavar="ALPHA",
+        help="group lasso on each input's weights, >= 0: drops inputs the network does "
+        "not need (stochastic solvers; default: 0)",
+    )
+    net.add_argument(
         "--dropout", type=_rates, default=0.0, metavar="RATES",
         help="dropout rate of every hidden layer, or one per layer comma separated, "
         "each in [0, 1) (default: 0)",
@@ -472,6 +477,7 @@ def _estimator(args, task):
         init=args.init,
         penalty=None if args.penalty == "none" else args.penalty,
         l1_ratio=args.l1_ratio,
+        feature_alpha=args.feature_alpha,
         dropout=args.dropout,
         normalization=None if args.normalization == "none" else args.normalization,
         rho=args.rho,
@@ -532,12 +538,13 @@ def _with_scaled_target(model, args, task):
     return TransformedTargetRegressor(regressor=model, transformer=StandardScaler())
 
 
-def _final_mlp(model):
-    """The fitted network inside what ``_fit`` built."""
+def _final_mlp(model, step=-1):
+    """The fitted network inside what ``_fit`` built (``step=0``: its
+    preprocessing)."""
     from ._tabular import _unfrozen
 
     model = _unfrozen(getattr(model, "regressor_", model))
-    return model[-1] if hasattr(model, "steps") else model
+    return model[step] if hasattr(model, "steps") else model
 
 
 @contextlib.contextmanager
@@ -727,7 +734,7 @@ def _fit(args, out):
         print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
     rounds = f"{mlp.n_iter_} {'iterations' if mlp.solver == 'lbfgs' else 'epochs'}"
     _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp, final_fit_warnings),
-                mlp)
+                mlp, _final_mlp(model, step=0))
     _save(args, out, model, features, task)
     return 0
 
@@ -793,19 +800,29 @@ def _fit_streamed(args, out, csv, features):
         ).fit(first[features], target_values(args.data, first[args.target], args.target))
         model.transformer_ = y_scaler
     _report_fit(out, columns.rows, fit_seconds, f"{epochs} epochs of {n_chunks} chunks", loss,
-                reason, mlp)
+                reason, mlp, preprocessor)
     _save(args, out, model, features, task)
     return 0
 
 
-def _report_fit(out, rows, seconds, rounds, loss, reason, mlp):
-    """The report on the final fit: its time and loss, why it stopped, the layers."""
+def _report_fit(out, rows, seconds, rounds, loss, reason, mlp, preprocessor):
+    """The report on the final fit: its time and loss, why it stopped, the
+    layers, and the inputs the network no longer uses (all of their weights
+    zero, as an L1 penalty or --feature-alpha leaves them)."""
+    from ._tabular import names_list
+
     print(
         f"\nfitted on all {rows} rows in {seconds:.1f}s, {rounds}, final loss {loss:.4f}",
         file=out,
     )
     print(f"training stopped: {reason}", file=out)
     print(mlp.summary(), file=out)
+    unused = mlp.feature_importances_ == 0
+    if unused.any():
+        # the columns' own names, without the preprocessing's "numeric__" prefixes
+        names = [n.split("__", 1)[-1] for n in preprocessor.get_feature_names_out()]
+        print(f"inputs used: {np.count_nonzero(~unused)} of {unused.size}; unused: "
+              f"{names_list([n for n, u in zip(names, unused) if u])}", file=out)
 
 
 def _save(args, out, model, features, task):

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -512,6 +512,23 @@ def test_fit_takes_the_network_design_options(capsys, iris_csv):
     assert rows[4].split()[3:5] == ["relu", "BatchNormalization"]
     assert "Non-trainable: 48 (running statistics)" in out
     assert "solver='adamw'" in out and "learning_rate='cosine'" in out
+
+
+def test_feature_alpha_reports_the_inputs_the_network_dropped(capsys, tmp_path):
+    X, y = make_classification(400, 12, n_informative=3, n_redundant=0, shuffle=False,
+                               random_state=0)
+    names = [f"signal_{i}" for i in range(3)] + [f"noise_{i}" for i in range(9)]
+    data = _write_csv(tmp_path / "noisy.csv", [*names, "label"], np.c_[X, y].tolist())
+    status, out, err = run(capsys, "fit", data, "--target", "label", "--task",
+                           "classification", "--hidden", "16", "--feature-alpha", "30", "--max-iter", "300", "--cv", "0",
+                           "--quiet")
+    assert status == 0, err
+    assert "feature_alpha=30.0" in out
+    line = next(row for row in out.splitlines() if row.startswith("inputs used:"))
+    used, unused = line.removeprefix("inputs used: ").split("; unused: ")
+    dropped = unused.split(", ")
+    assert used == f"{12 - len(dropped)} of 12"
+    assert len(dropped) >= 6 and all(name.startswith("noise_") for name in dropped)
 
 
 def test_regression_losses_on_the_command_line(capsys, tmp_path):

@@ -168,7 +168,10 @@ def run_python(block, namespace, directory):
         script = directory / f"readme_block_{block.line}.py"
         script.write_text(block.code)
         done = subprocess.run(
-            [sys.executable, "-W", "error", str(script)],
+            # every warning an error, except dask's notice that another
+            # process holds its dashboard's port (it then takes a free one)
+            [sys.executable, "-W", "error", "-W", "ignore:Port 8787 is already in use",
+             str(script)],
             cwd=directory,
             env=_env(),
             capture_output=True,
