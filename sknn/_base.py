@@ -144,6 +144,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
+        "diagnostics": ["boolean"],
     }
 
     # ----------------------------------------------------------------- hooks

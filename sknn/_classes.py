@@ -238,6 +238,17 @@ _DESIGN_PARAMS_DOC = """
         callable ``scorer(estimator, X, y)``.
 """
 
+_DIAGNOSTICS_PARAM_DOC = """
+    diagnostics : bool, default=False
+        Record per-layer statistics of every epoch (every iteration for
+        L-BFGS) in ``diagnostics_``: the mean and standard deviation of each
+        layer's activations, its fraction of dead units, the norms of its
+        weights and of their gradient, and the epoch's update relative to
+        the weights. Off, it costs nothing; on, each training step also
+        reduces the layers' activations and gradients (L-BFGS evaluates each
+        iterate once more). Draw them with :class:`~sknn.DiagnosticsDisplay`.
+"""
+
 _COMMON_ATTRIBUTES_DOC = """
     loss_ : float
         Training loss (penalty included) of the last epoch or iteration.
@@ -257,6 +268,24 @@ _COMMON_ATTRIBUTES_DOC = """
 
     best_validation_score_ : float or None
         Best validation score with ``early_stopping=True``, else None.
+
+    diagnostics_ : dict of str to ndarray of shape (n_epochs, n_layers - 1), or None
+        With ``diagnostics=True``, per epoch (row ``k`` is the epoch of
+        ``loss_curve_[k]``; per iteration for L-BFGS) and per dense layer
+        (column ``j`` is the layer of ``coefs_[j]``, the output layer last):
+        ``'activation_mean'`` and ``'activation_std'``, over the epoch's
+        training rows and the layer's units, as training computes them
+        (before dropout; the output layer's raw output, before the output
+        activation); ``'dead_fraction'``, the share of units that output
+        exactly 0 for every training row of the epoch (NaN for the output
+        layer); ``'gradient_norm'``, the mean over the epoch's steps of the
+        norm of the weights' gradient of the batch loss (without the
+        penalty, before clipping); ``'weight_norm'``, the norm of
+        ``coefs_[j]`` at the end of the epoch; ``'update_ratio'``, the norm
+        of the epoch's change of ``coefs_[j]`` over its norm at the start of
+        the epoch. ``warm_start`` and ``partial_fit`` append rows (NaN rows
+        for epochs trained without diagnostics). None when the model was
+        fitted without diagnostics.
 
     t_ : int
         Training samples seen by the stochastic solver.
@@ -294,6 +323,7 @@ def _fill_doc(cls):
     cls.__doc__ = cls.__doc__.format(
         params=_COMMON_PARAMS_DOC.strip("\n"),
         design_params=_DESIGN_PARAMS_DOC.strip("\n"),
+        diagnostics_param=_DIAGNOSTICS_PARAM_DOC.strip("\n"),
         attributes=_COMMON_ATTRIBUTES_DOC.strip("\n"),
         regression_losses=", ".join(map(repr, sorted(_REGRESSION_LOSSES))),
     )
@@ -322,6 +352,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         available in ``partial_fit``.
 
 {design_params}
+
+{diagnostics_param}
 
     Attributes
     ----------
@@ -395,6 +427,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         max_grad_norm=None,
         max_norm=None,
         scoring=None,
+        diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -432,6 +465,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.max_grad_norm = max_grad_norm
         self.max_norm = max_norm
         self.scoring = scoring
+        self.diagnostics = diagnostics
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -737,6 +771,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         The quantile ``loss='quantile'`` estimates, in (0, 1) (as in
         ``HistGradientBoostingRegressor``).
 
+{diagnostics_param}
+
     Attributes
     ----------
 {attributes}
@@ -809,6 +845,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         scoring=None,
         huber_delta=1.0,
         quantile=0.5,
+        diagnostics=False,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -848,6 +885,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.scoring = scoring
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.diagnostics = diagnostics
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):

@@ -343,6 +343,7 @@ def valid_params(draw, Est):
         max_grad_norm=draw(st.sampled_from([None, 1e-3, 1.0])) if stochastic else None,
         max_norm=draw(st.sampled_from([None, 0.1, 3.0])) if stochastic else None,
         scoring=draw(st.sampled_from([None, "loss", "r2" if Est is MLPRegressor else "f1_macro"])),
+        diagnostics=draw(st.booleans()),
     )
     if Est is MLPClassifier:
         params["class_weight"] = draw(
