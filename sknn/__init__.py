@@ -6,12 +6,13 @@ activations and class weights.
 """
 
 from ._classes import MLPClassifier, MLPRegressor
-from ._display import LossCurveDisplay
+from ._display import DiagnosticsDisplay, LossCurveDisplay
 from ._onnx import _register_if_installed, register_onnx_converters
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DiagnosticsDisplay",
     "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",
