@@ -1,6 +1,7 @@
 """The public estimators: targets, predictions and tags."""
 
 from numbers import Real
+from typing import Self
 
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
@@ -19,6 +20,7 @@ from ._losses import LOSSES
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 from ._schedules import SCHEDULES
+from ._typing import ArrayLike, MatrixLike, keeps_signature
 
 _REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
 _SOLVERS = {"lbfgs", *OPTIMIZERS}
@@ -594,9 +596,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return classes[P.argmax(axis=1)]
 
     # --------------------------------------------------------------- fitting
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    @keeps_signature(available_if(lambda est: est._check_solver()))
+    @keeps_signature(_fit_context(prefer_skip_nested_validation=True))
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -632,7 +640,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------ prediction
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels (or the indicator matrix for multilabel).
 
         Parameters
@@ -654,7 +662,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _is_multilabel(self):
         return self.out_activation_ == "logistic" and self.n_outputs_ > 1
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates.
 
         Parameters
@@ -678,7 +686,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         # log(predict_proba) stays finite and close to predict_log_proba.
         return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Log of probability estimates, computed stably from the logits.
 
         Parameters
@@ -706,7 +714,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tiny = np.finfo(P.dtype).tiny
         return np.where(P >= tiny, np.log(np.maximum(P, tiny)), log_expit(Z))
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy on the given test data and labels.
 
         Parameters
@@ -917,9 +927,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return r2_score(targets.y, y_pred, sample_weight=sample_weight)
 
     # --------------------------------------------------------------- fitting
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    @keeps_signature(available_if(lambda est: est._check_solver()))
+    @keeps_signature(_fit_context(prefer_skip_nested_validation=True))
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -939,7 +951,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     # ------------------------------------------------------------ prediction
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron model.
 
         Parameters
@@ -958,7 +970,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         P = self._forward(X, check_input)
         return P.ravel() if P.shape[1] == 1 else P
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Coefficient of determination R^2 of the prediction.
 
         Parameters

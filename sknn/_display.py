@@ -1,12 +1,21 @@
 """Displays of a fitted network: its learning curves (training loss,
 validation loss and score per epoch) and its layer diagnostics."""
 
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
+
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
 from ._diagnostics import QUANTITIES
 from ._optional import import_optional
+
+if TYPE_CHECKING:  # matplotlib is optional (the 'plot' extra)
+    from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
 
 class LossCurveDisplay:
@@ -92,7 +101,14 @@ class LossCurveDisplay:
         self.estimator_name = estimator_name
         self.x_label = x_label
 
-    def plot(self, ax=None, *, loss_kw=None, validation_loss_kw=None, score_kw=None):
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        loss_kw: dict[str, Any] | None = None,
+        validation_loss_kw: dict[str, Any] | None = None,
+        score_kw: dict[str, Any] | None = None,
+    ) -> Self:
         """Draw the curves.
 
         Parameters
@@ -145,14 +161,13 @@ class LossCurveDisplay:
                     label="best epoch",
                 )
         handles = [line for line in lines.values() if line is not None]
-        legend_loc = "best"
         if score_ax is not None:
             # keep the legend above the twin axes' curve; losses fall and the
             # score rises, so the middle right is usually free
             ax.set_zorder(score_ax.get_zorder() + 1)
             ax.patch.set_visible(False)
-            legend_loc = "center right"
-        ax.legend(handles, [h.get_label() for h in handles], loc=legend_loc)
+        ax.legend(handles, [h.get_label() for h in handles],
+                  loc="best" if score_ax is None else "center right")
         if self.estimator_name:
             ax.set_title(self.estimator_name)
 
@@ -161,7 +176,14 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):
+    def from_estimator(
+        cls,
+        estimator: BaseEstimator,
+        *,
+        ax: Axes | None = None,
+        name: str | None = None,
+        **plot_kw: Any,
+    ) -> Self:
         """Draw the learning curves of a fitted estimator.
 
         Parameters
@@ -276,7 +298,14 @@ class DiagnosticsDisplay:
         self.estimator_name = estimator_name
         self.x_label = x_label
 
-    def plot(self, *, quantities=None, axes=None, n_cols=3, line_kw=None):
+    def plot(
+        self,
+        *,
+        quantities: Sequence[str] | None = None,
+        axes: Sequence[Axes] | np.ndarray | None = None,
+        n_cols: int = 3,
+        line_kw: dict[str, Any] | None = None,
+    ) -> Self:
         """Draw the panels.
 
         Parameters
@@ -321,7 +350,7 @@ class DiagnosticsDisplay:
                 ax.set_visible(False)
             axes = grid.flat[: len(quantities)]
         else:
-            axes = np.ravel(axes)
+            axes = np.asarray(axes, dtype=object).ravel()
             if len(axes) != len(quantities):
                 raise ValueError(
                     f"axes has {len(axes)} Axes for {len(quantities)} quantities; pass "
@@ -335,7 +364,7 @@ class DiagnosticsDisplay:
         self.axes_, self.lines_ = {}, {}
         for ax, name in zip(axes, quantities):
             values = data[name]
-            lines = []
+            lines: list[Line2D | None] = []
             for j in range(n_layers):
                 if name == "dead_fraction" and j == n_layers - 1:  # (NaN: no activation)
                     lines.append(None)
@@ -361,7 +390,15 @@ class DiagnosticsDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, quantities=None, axes=None, name=None, **plot_kw):
+    def from_estimator(
+        cls,
+        estimator: BaseEstimator,
+        *,
+        quantities: Sequence[str] | None = None,
+        axes: Sequence[Axes] | np.ndarray | None = None,
+        name: str | None = None,
+        **plot_kw: Any,
+    ) -> Self:
         """Draw the layer diagnostics of a fitted estimator.
 
         Parameters
