@@ -253,7 +253,7 @@ class DiagnosticsDisplay:
         Name of each layer, for the legend; ``"hidden 1"``, ...,
         ``"output"`` when None.
     estimator_name : str, default=None
-        Title of the figure.
+        Title of the figure, when the display makes one.
     x_label : str, default="epoch"
         Label of the x axes.
 
@@ -265,7 +265,8 @@ class DiagnosticsDisplay:
         Per quantity, the line of each layer (in the order of the columns),
         or None for a layer without values (the output layer's dead units).
     legend_ : matplotlib Legend
-        The legend of the layers.
+        The legend of the layers: beside the panels of a new figure, in the
+        last panel of given axes.
     figure_ : matplotlib Figure
         Figure holding the panels.
 
@@ -314,7 +315,9 @@ class DiagnosticsDisplay:
             The quantities to draw, one panel each, in this order; every
             quantity of ``diagnostics`` when None.
         axes : array-like of matplotlib Axes, default=None
-            One Axes per quantity to draw on; a new figure when None.
+            One Axes per quantity to draw on, the legend in the last; when
+            None, a new figure with the legend beside the panels and
+            ``estimator_name`` as its title.
         n_cols : int, default=3
             Panels per row of a new figure.
         line_kw : dict, default=None
@@ -340,7 +343,8 @@ class DiagnosticsDisplay:
         names = self.layer_names
         if names is None:
             names = [f"hidden {j + 1}" for j in range(n_layers - 1)] + ["output"]
-        if axes is None:
+        new_figure = axes is None
+        if new_figure:
             n_rows = -(-len(quantities) // n_cols)
             figure, grid = plt.subplots(
                 n_rows, n_cols, figsize=(3.6 * n_cols, 2.8 * n_rows),
@@ -382,10 +386,13 @@ class DiagnosticsDisplay:
 
         drawn = max(self.lines_.values(), key=lambda lines: sum(x is not None for x in lines))
         handles = [line for line in drawn if line is not None]
-        self.legend_ = figure.legend(handles, [h.get_label() for h in handles],
-                                     loc="outside right upper")
-        if self.estimator_name:
-            figure.suptitle(self.estimator_name)
+        labels = [h.get_label() for h in handles]
+        if new_figure:
+            self.legend_ = figure.legend(handles, labels, loc="outside right upper")
+            if self.estimator_name:
+                figure.suptitle(self.estimator_name)
+        else:  # the figure may hold other panels: the legend goes in the last given
+            self.legend_ = axes[-1].legend(handles, labels, fontsize="small")
         self.figure_ = figure
         return self
 
@@ -411,7 +418,7 @@ class DiagnosticsDisplay:
         axes : array-like of matplotlib Axes, default=None
             One Axes per quantity; a new figure when None.
         name : str, default=None
-            Title of the figure; the estimator's class name when None.
+            Title of a new figure; the estimator's class name when None.
         **plot_kw : dict
             Passed to :meth:`plot` (``n_cols``, ``line_kw``).
 

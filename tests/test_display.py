@@ -196,6 +196,7 @@ def test_diagnostics_one_panel_per_quantity_one_line_per_layer(with_diagnostics)
     assert display.axes_["gradient_norm"].get_yscale() == "log"
     assert display.axes_["activation_mean"].get_yscale() == "linear"
     assert [t.get_text() for t in display.legend_.get_texts()] == ["hidden 1", "hidden 2", "output"]
+    assert display.figure_.legends == [display.legend_]
     assert display.figure_.get_suptitle() == "MLPClassifier"
 
 
@@ -209,7 +210,10 @@ def test_diagnostics_on_given_axes_with_a_subset_and_keywords(with_diagnostics):
     assert display.axes_ == {"weight_norm": axes[0], "gradient_norm": axes[1]}
     assert axes[0].get_title() == "weight norm" and len(axes[0].get_lines()) == 3
     assert all(line.get_linewidth() == 3 for line in display.lines_["gradient_norm"])
-    assert fig.get_suptitle() == "digits"
+    # the figure is the caller's: the legend goes in the last panel, no title
+    assert display.legend_ is axes[1].get_legend() and not fig.legends
+    assert [t.get_text() for t in display.legend_.get_texts()] == ["hidden 1", "hidden 2", "output"]
+    assert fig.get_suptitle() == ""
     with pytest.raises(ValueError, match="one Axes per quantity"):
         DiagnosticsDisplay.from_estimator(with_diagnostics, axes=axes)
     with pytest.raises(ValueError, match=r"No diagnostics \['loss'\]"):
