@@ -386,7 +386,7 @@ class DiagnosticsDisplay:
 
         drawn = max(self.lines_.values(), key=lambda lines: sum(x is not None for x in lines))
         handles = [line for line in drawn if line is not None]
-        labels = [h.get_label() for h in handles]
+        labels = [str(h.get_label()) for h in handles]
         if new_figure:
             self.legend_ = figure.legend(handles, labels, loc="outside right upper")
             if self.estimator_name:
