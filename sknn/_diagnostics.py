@@ -34,15 +34,23 @@ QUANTITIES = {
 
 class _Moments:
     """Count, mean and sum of squared deviations of the values seen, merged
-    batch by batch (Chan, Golub and LeVeque's pairwise update), in float64."""
+    batch by batch (Chan, Golub and LeVeque's pairwise update), in float64.
+
+    A batch's own sum of squared deviations is ``sum(a**2) - sum(a)**2 / n``:
+    two passes that allocate nothing (a sum and a BLAS dot product), where
+    ``var`` would take four and a temporary; its rounding is negligible
+    unless the batch's mean is orders of magnitude above its spread.
+    """
 
     def __init__(self):
         self.count, self.mean, self.m2 = 0, 0.0, 0.0
 
     def add(self, A):
         n = A.size
-        mean = float(A.mean(dtype=np.float64))
-        m2 = float(A.var(dtype=np.float64)) * n
+        a = A.ravel()
+        total_a = float(a.sum(dtype=np.float64))
+        mean = total_a / n
+        m2 = max(float(np.dot(a, a)) - total_a * mean, 0.0)
         total = self.count + n
         delta = mean - self.mean
         self.mean += delta * n / total
@@ -137,17 +145,21 @@ class Diagnostics:
 
     def _begin_epoch(self):
         self._moments = [_Moments() for _ in self.dense]
-        self._alive = [np.zeros(layer.units, bool) for layer in self.sources]
+        # per hidden layer, the units not yet seen active this epoch
+        self._silent = [np.arange(layer.units) for layer in self.sources]
         self._gradient_norms = np.zeros(len(self.dense))
         self._steps = 0
         self._start = [layer.coef.copy() for layer in self.dense]
 
     def step(self):
         """Accumulate the batch of the training pass that just ran."""
-        for moments, alive, source in zip(self._moments, self._alive, self.sources):
+        for j, source in enumerate(self.sources):
             A = source._output
-            moments.add(A)
-            alive |= A.any(axis=0)  # NaN counts as active
+            self._moments[j].add(A)
+            silent = self._silent[j]
+            if silent.size:  # only those: once all units were active, nothing to do
+                active = A[:, silent].any(axis=0)  # NaN counts as active
+                self._silent[j] = silent[~active]
         output = self.dense[-1]
         self._moments[-1].add(output._input @ output.coef + output.intercept)
         for j, layer in enumerate(self.dense):
@@ -163,7 +175,7 @@ class Diagnostics:
         change = np.array([np.linalg.norm(W - W0) for W, W0 in zip(weights, self._start)])
         with np.errstate(divide="ignore", invalid="ignore"):  # weights that start at 0
             ratio = change / start
-        dead = [np.mean(~alive) for alive in self._alive]
+        dead = [silent.size / source.units for silent, source in zip(self._silent, self.sources)]
         self.history.append({
             "activation_mean": [m.mean for m in self._moments],
             "activation_std": [m.std() for m in self._moments],
