@@ -285,9 +285,10 @@ _COMMON_ATTRIBUTES_DOC = """
         penalty, before clipping); ``'weight_norm'``, the norm of
         ``coefs_[j]`` at the end of the epoch; ``'update_ratio'``, the norm
         of the epoch's change of ``coefs_[j]`` over its norm at the start of
-        the epoch. ``warm_start`` and ``partial_fit`` append rows (NaN rows
-        for epochs trained without diagnostics). None when the model was
-        fitted without diagnostics.
+        the epoch. Continued fits (``warm_start``, ``partial_fit``) append
+        rows, with NaN rows for earlier epochs trained without diagnostics,
+        or, without diagnostics, keep the rows as they are. None after a fit
+        from scratch without diagnostics.
 
     t_ : int
         Training samples seen by the stochastic solver.
