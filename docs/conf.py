@@ -46,6 +46,10 @@ autodoc_default_options = {
     "exclude-members": "get_metadata_routing, set_fit_request, "
     "set_partial_fit_request, set_score_request",
 }
+# Signatures without the annotations (numpy's ArrayLike would print as a
+# union of a dozen private types); the numpydoc sections give each type in
+# words, as scikit-learn's pages do.
+autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 

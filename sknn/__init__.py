@@ -7,12 +7,13 @@ solvers and schedules, and class weights.
 """
 
 from ._classes import MLPClassifier, MLPRegressor
-from ._display import LossCurveDisplay, SparsityDisplay
+from ._display import DiagnosticsDisplay, LossCurveDisplay, SparsityDisplay
 from ._onnx import _register_if_installed, register_onnx_converters
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "DiagnosticsDisplay",
     "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",

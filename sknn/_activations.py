@@ -58,7 +58,7 @@ class Activation:
     function: Callable
     derivative: Callable
     needs_preactivation: bool = False
-    with_bias: Callable = None
+    with_bias: Callable | None = None
 
     def apply_with_bias(self, Z, b, check_finite=False):
         """``Z = f(Z + b)`` in place, ``b`` broadcast over the rows.

@@ -12,7 +12,7 @@ import operator
 import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 import numpy as np
 import scipy.sparse as sp
@@ -41,12 +41,13 @@ from ._network import Network, NonFinitePreactivation, dense_stack, describe
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 from ._schedules import SCHEDULES
+from ._typing import ArrayLike, MatrixLike, keeps_signature
 
 _FLOATS = (np.float64, np.float32)
 
 # Each fitted estimator's inference network, with the key and arrays it was
 # built from; weak, so an estimator's attributes and its pickles stay as they are.
-_INFERENCE_NETWORKS = weakref.WeakKeyDictionary()
+_INFERENCE_NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # The fitted attributes holding a normalization's arrays.
 _NORMALIZATION_ARRAYS = ("normalization_scales_", "normalization_shifts_", "running_means_",
@@ -90,7 +91,7 @@ class _Targets(NamedTuple):
     regression), and whether the task is multilabel."""
 
     y: np.ndarray
-    classes: np.ndarray = None
+    classes: np.ndarray | None = None
     multilabel: bool = False
 
     @property
@@ -145,6 +146,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
         "feature_alpha": [Interval(Real, 0, None, closed="left")],
+        "diagnostics": ["boolean"],
     }
 
     # ----------------------------------------------------------------- hooks
@@ -263,8 +265,17 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         return sample_weight
 
     # ------------------------------------------------------------------ fit
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
+    @keeps_signature(_fit_context(prefer_skip_nested_validation=True))
+    def fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        *,
+        X_val: MatrixLike | None = None,
+        y_val: ArrayLike | None = None,
+        sample_weight_val: ArrayLike | None = None,
+    ) -> Self:
         """Fit the model to data matrix X and target(s) y.
 
         Parameters
@@ -464,7 +475,7 @@ default=None
             )
         return True
 
-    def summary(self):
+    def summary(self) -> str:
         """A Keras-style table of the layers and their parameter counts.
 
         The table is returned as a string, not printed (unlike Keras'

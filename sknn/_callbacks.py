@@ -17,7 +17,7 @@ try:
     from sklearn.callback import CallbackSupportMixin
 except ImportError:  # scikit-learn without the experimental callback API
 
-    class CallbackSupportMixin:
+    class CallbackSupportMixin:  # type: ignore[no-redef]
         """Stand-in whose ``set_callbacks`` explains what is missing."""
 
         def set_callbacks(self, *callbacks):

@@ -1,6 +1,7 @@
 """The public estimators: targets, predictions and tags."""
 
 from numbers import Real
+from typing import Self
 
 import numpy as np
 from scipy.special import expit, log_expit, logsumexp
@@ -19,6 +20,7 @@ from ._losses import LOSSES
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES
 from ._schedules import SCHEDULES
+from ._typing import ArrayLike, MatrixLike, keeps_signature
 
 _REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
 _SOLVERS = {"lbfgs", *OPTIMIZERS}
@@ -245,6 +247,17 @@ _DESIGN_PARAMS_DOC = """
         solvers, which take its proximal step after each update.
 """
 
+_DIAGNOSTICS_PARAM_DOC = """
+    diagnostics : bool, default=False
+        Record per-layer statistics of every epoch (every iteration for
+        L-BFGS) in ``diagnostics_``: the mean and standard deviation of each
+        layer's activations, its fraction of dead units, the norms of its
+        weights and of their gradient, and the epoch's update relative to
+        the weights. Off, it costs nothing; on, each training step also
+        reduces the layers' activations and gradients (L-BFGS evaluates each
+        iterate once more). Draw them with :class:`~sknn.DiagnosticsDisplay`.
+"""
+
 _COMMON_ATTRIBUTES_DOC = """
     loss_ : float
         Training loss (penalty included) of the last epoch or iteration.
@@ -264,6 +277,25 @@ _COMMON_ATTRIBUTES_DOC = """
 
     best_validation_score_ : float or None
         Best validation score with ``early_stopping=True``, else None.
+
+    diagnostics_ : dict of str to ndarray of shape (n_epochs, n_layers - 1), or None
+        With ``diagnostics=True``, per epoch (row ``k`` is the epoch of
+        ``loss_curve_[k]``; per iteration for L-BFGS) and per dense layer
+        (column ``j`` is the layer of ``coefs_[j]``, the output layer last):
+        ``'activation_mean'`` and ``'activation_std'``, over the epoch's
+        training rows and the layer's units, as training computes them
+        (before dropout; the output layer's raw output, before the output
+        activation); ``'dead_fraction'``, the share of units that output
+        exactly 0 for every training row of the epoch (NaN for the output
+        layer); ``'gradient_norm'``, the mean over the epoch's steps of the
+        norm of the weights' gradient of the batch loss (without the
+        penalty, before clipping); ``'weight_norm'``, the norm of
+        ``coefs_[j]`` at the end of the epoch; ``'update_ratio'``, the norm
+        of the epoch's change of ``coefs_[j]`` over its norm at the start of
+        the epoch. Continued fits (``warm_start``, ``partial_fit``) append
+        rows, with NaN rows for earlier epochs trained without diagnostics,
+        or, without diagnostics, keep the rows as they are. None after a fit
+        from scratch without diagnostics.
 
     t_ : int
         Training samples seen by the stochastic solver.
@@ -301,6 +333,7 @@ def _fill_doc(cls):
     cls.__doc__ = cls.__doc__.format(
         params=_COMMON_PARAMS_DOC.strip("\n"),
         design_params=_DESIGN_PARAMS_DOC.strip("\n"),
+        diagnostics_param=_DIAGNOSTICS_PARAM_DOC.strip("\n"),
         attributes=_COMMON_ATTRIBUTES_DOC.strip("\n"),
         regression_losses=", ".join(map(repr, sorted(_REGRESSION_LOSSES))),
     )
@@ -329,6 +362,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         available in ``partial_fit``.
 
 {design_params}
+
+{diagnostics_param}
 
     Attributes
     ----------
@@ -403,6 +438,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
+        diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -441,6 +477,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.max_norm = max_norm
         self.scoring = scoring
         self.feature_alpha = feature_alpha
+        self.diagnostics = diagnostics
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -569,9 +606,15 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return classes[P.argmax(axis=1)]
 
     # --------------------------------------------------------------- fitting
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    @keeps_signature(available_if(lambda est: est._check_solver()))
+    @keeps_signature(_fit_context(prefer_skip_nested_validation=True))
+    def partial_fit(
+        self,
+        X: MatrixLike,
+        y: ArrayLike,
+        sample_weight: ArrayLike | None = None,
+        classes: ArrayLike | None = None,
+    ) -> Self:
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -607,7 +650,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     # ------------------------------------------------------------ prediction
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict class labels (or the indicator matrix for multilabel).
 
         Parameters
@@ -629,7 +672,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _is_multilabel(self):
         return self.out_activation_ == "logistic" and self.n_outputs_ > 1
 
-    def predict_proba(self, X):
+    def predict_proba(self, X: MatrixLike) -> np.ndarray:
         """Probability estimates.
 
         Parameters
@@ -653,7 +696,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         # log(predict_proba) stays finite and close to predict_log_proba.
         return np.maximum(P, np.finfo(P.dtype).tiny, out=P)
 
-    def predict_log_proba(self, X):
+    def predict_log_proba(self, X: MatrixLike) -> np.ndarray:
         """Log of probability estimates, computed stably from the logits.
 
         Parameters
@@ -681,7 +724,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         tiny = np.finfo(P.dtype).tiny
         return np.where(P >= tiny, np.log(np.maximum(P, tiny)), log_expit(Z))
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Mean accuracy on the given test data and labels.
 
         Parameters
@@ -745,6 +790,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     quantile : float, default=0.5
         The quantile ``loss='quantile'`` estimates, in (0, 1) (as in
         ``HistGradientBoostingRegressor``).
+
+{diagnostics_param}
 
     Attributes
     ----------
@@ -819,6 +866,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         feature_alpha=0.0,
         huber_delta=1.0,
         quantile=0.5,
+        diagnostics=False,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -859,6 +907,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.feature_alpha = feature_alpha
         self.huber_delta = huber_delta
         self.quantile = quantile
+        self.diagnostics = diagnostics
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -890,9 +939,11 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return r2_score(targets.y, y_pred, sample_weight=sample_weight)
 
     # --------------------------------------------------------------- fitting
-    @available_if(lambda est: est._check_solver())
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
+    @keeps_signature(available_if(lambda est: est._check_solver()))
+    @keeps_signature(_fit_context(prefer_skip_nested_validation=True))
+    def partial_fit(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> Self:
         """Update the model with one epoch over the given data.
 
         Parameters
@@ -912,7 +963,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return self._fit(X, y, sample_weight, incremental=True)
 
     # ------------------------------------------------------------ prediction
-    def predict(self, X):
+    def predict(self, X: MatrixLike) -> np.ndarray:
         """Predict using the multi-layer perceptron model.
 
         Parameters
@@ -931,7 +982,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         P = self._forward(X, check_input)
         return P.ravel() if P.shape[1] == 1 else P
 
-    def score(self, X, y, sample_weight=None):
+    def score(
+        self, X: MatrixLike, y: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
         """Coefficient of determination R^2 of the prediction.
 
         Parameters

@@ -1,10 +1,22 @@
-"""Learning curves: training loss, validation loss and validation score per epoch."""
+"""Displays of a fitted network: its learning curves (training loss,
+validation loss and score per epoch), its layer diagnostics and its non-zero
+weights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
-from sklearn.base import is_classifier
+from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
+from ._diagnostics import QUANTITIES
 from ._optional import import_optional
+
+if TYPE_CHECKING:  # matplotlib is optional (the 'plot' extra)
+    from matplotlib.axes import Axes
+    from matplotlib.lines import Line2D
 
 
 class LossCurveDisplay:
@@ -90,7 +102,14 @@ class LossCurveDisplay:
         self.estimator_name = estimator_name
         self.x_label = x_label
 
-    def plot(self, ax=None, *, loss_kw=None, validation_loss_kw=None, score_kw=None):
+    def plot(
+        self,
+        ax: Axes | None = None,
+        *,
+        loss_kw: dict[str, Any] | None = None,
+        validation_loss_kw: dict[str, Any] | None = None,
+        score_kw: dict[str, Any] | None = None,
+    ) -> Self:
         """Draw the curves.
 
         Parameters
@@ -143,14 +162,13 @@ class LossCurveDisplay:
                     label="best epoch",
                 )
         handles = [line for line in lines.values() if line is not None]
-        legend_loc = "best"
         if score_ax is not None:
             # keep the legend above the twin axes' curve; losses fall and the
             # score rises, so the middle right is usually free
             ax.set_zorder(score_ax.get_zorder() + 1)
             ax.patch.set_visible(False)
-            legend_loc = "center right"
-        ax.legend(handles, [h.get_label() for h in handles], loc=legend_loc)
+        ax.legend(handles, [h.get_label() for h in handles],
+                  loc="best" if score_ax is None else "center right")
         if self.estimator_name:
             ax.set_title(self.estimator_name)
 
@@ -159,7 +177,14 @@ class LossCurveDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):
+    def from_estimator(
+        cls,
+        estimator: BaseEstimator,
+        *,
+        ax: Axes | None = None,
+        name: str | None = None,
+        **plot_kw: Any,
+    ) -> Self:
         """Draw the learning curves of a fitted estimator.
 
         Parameters
@@ -198,6 +223,226 @@ class LossCurveDisplay:
             x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
         )
         return display.plot(ax=ax, **plot_kw)
+
+
+# Quantities drawn on a log scale (when all their values are positive): they
+# span orders of magnitude across layers when signals vanish or explode.
+_LOG_SCALE = ("activation_std", "gradient_norm", "update_ratio")
+
+
+class DiagnosticsDisplay:
+    """Layer diagnostics of a fitted multi-layer perceptron, as small multiples.
+
+    One panel per quantity of ``diagnostics_`` (activation mean and standard
+    deviation, fraction of dead units, gradient norm, weight norm,
+    update-to-weight ratio), against the epoch (the iteration for L-BFGS);
+    in each panel one line per dense layer, coloured from the first hidden
+    layer (dark) to the last (light), the output layer dashed. The standard
+    deviation, the gradient norm and the update ratio are drawn on a log
+    scale when all their values are positive. The output layer has no dead
+    units to count, so that panel has no line for it.
+
+    Use :meth:`from_estimator` on a model fitted with ``diagnostics=True``;
+    requires matplotlib (the ``plot`` extra: ``pip install 'sknn[plot]'``).
+
+    Parameters
+    ----------
+    diagnostics : dict of str to array-like of shape (n_epochs, n_layers)
+        The quantities (the keys of an estimator's ``diagnostics_``), one
+        column per layer.
+    layer_names : list of str, default=None
+        Name of each layer, for the legend; ``"hidden 1"``, ...,
+        ``"output"`` when None.
+    estimator_name : str, default=None
+        Title of the figure, when the display makes one.
+    x_label : str, default="epoch"
+        Label of the x axes.
+
+    Attributes
+    ----------
+    axes_ : dict of str to matplotlib Axes
+        The panel of each quantity drawn, in the order drawn.
+    lines_ : dict of str to list of matplotlib Line2D or None
+        Per quantity, the line of each layer (in the order of the columns),
+        or None for a layer without values (the output layer's dead units).
+    legend_ : matplotlib Legend
+        The legend of the layers: beside the panels of a new figure, in the
+        last panel of given axes.
+    figure_ : matplotlib Figure
+        Figure holding the panels.
+
+    See Also
+    --------
+    LossCurveDisplay : The learning curves of the same fit.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import DiagnosticsDisplay, MLPClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> clf = MLPClassifier((32, 16), learning_rate_init=0.01, diagnostics=True,
+    ...                     random_state=0).fit(X / 16, y)
+    >>> display = DiagnosticsDisplay.from_estimator(clf)
+    >>> [ax.get_title() for ax in display.axes_.values()]
+    ['activation mean', 'activation std', 'dead units', 'gradient norm', 'weight norm', \
+'update / weight']
+    >>> [line.get_label() for line in display.lines_["weight_norm"]]
+    ['hidden 1', 'hidden 2', 'output']
+    >>> len(display.lines_["weight_norm"][0].get_ydata()) == clf.n_iter_
+    True
+    """
+
+    def __init__(self, *, diagnostics, layer_names=None, estimator_name=None, x_label="epoch"):
+        self.diagnostics = diagnostics
+        self.layer_names = layer_names
+        self.estimator_name = estimator_name
+        self.x_label = x_label
+
+    def plot(
+        self,
+        *,
+        quantities: Sequence[str] | None = None,
+        axes: Sequence[Axes] | np.ndarray | None = None,
+        n_cols: int = 3,
+        line_kw: dict[str, Any] | None = None,
+    ) -> Self:
+        """Draw the panels.
+
+        Parameters
+        ----------
+        quantities : list of str, default=None
+            The quantities to draw, one panel each, in this order; every
+            quantity of ``diagnostics`` when None.
+        axes : array-like of matplotlib Axes, default=None
+            One Axes per quantity to draw on, the legend in the last; when
+            None, a new figure with the legend beside the panels and
+            ``estimator_name`` as its title.
+        n_cols : int, default=3
+            Panels per row of a new figure.
+        line_kw : dict, default=None
+            Keyword arguments of ``ax.plot`` for every line.
+
+        Returns
+        -------
+        display : DiagnosticsDisplay
+            The display, with ``axes_``, ``lines_``, ``legend_`` and
+            ``figure_`` set.
+        """
+        plt = import_optional("matplotlib.pyplot", f"{type(self).__name__}.plot")
+        if quantities is None:
+            quantities = [name for name in QUANTITIES if name in self.diagnostics]
+            quantities += [name for name in self.diagnostics if name not in QUANTITIES]
+        unknown = [name for name in quantities if name not in self.diagnostics]
+        if unknown:
+            raise ValueError(
+                f"No diagnostics {unknown}; the display has {sorted(self.diagnostics)}."
+            )
+        data = {name: np.asarray(self.diagnostics[name], dtype=float) for name in quantities}
+        n_epochs, n_layers = next(iter(data.values())).shape
+        names = self.layer_names
+        if names is None:
+            names = [f"hidden {j + 1}" for j in range(n_layers - 1)] + ["output"]
+        new_figure = axes is None
+        if new_figure:
+            n_rows = -(-len(quantities) // n_cols)
+            figure, grid = plt.subplots(
+                n_rows, n_cols, figsize=(3.6 * n_cols, 2.8 * n_rows),
+                layout="constrained", squeeze=False,
+            )
+            for ax in grid.flat[len(quantities):]:
+                ax.set_visible(False)
+            axes = grid.flat[: len(quantities)]
+        else:
+            axes = np.asarray(axes, dtype=object).ravel()
+            if len(axes) != len(quantities):
+                raise ValueError(
+                    f"axes has {len(axes)} Axes for {len(quantities)} quantities; pass "
+                    "one Axes per quantity."
+                )
+            figure = axes[0].figure
+
+        colors = plt.get_cmap("viridis")(np.linspace(0.0, 0.85, max(n_layers, 2)))
+        epochs = np.arange(1, n_epochs + 1)
+        style = {"marker": "o"} if n_epochs == 1 else {}
+        self.axes_, self.lines_ = {}, {}
+        for ax, name in zip(axes, quantities):
+            values = data[name]
+            lines: list[Line2D | None] = []
+            for j in range(n_layers):
+                if name == "dead_fraction" and j == n_layers - 1:  # (NaN: no activation)
+                    lines.append(None)
+                    continue
+                kw = {"label": names[j], "color": colors[j],
+                      "linestyle": "--" if j == n_layers - 1 else "-", **style}
+                (line,) = ax.plot(epochs, values[:, j], **{**kw, **(line_kw or {})})
+                lines.append(line)
+            finite = values[np.isfinite(values)]
+            if name in _LOG_SCALE and finite.size and (finite > 0).all():
+                ax.set_yscale("log")
+            ax.set_title(QUANTITIES[name][0] if name in QUANTITIES else name)
+            ax.set_xlabel(self.x_label)
+            self.axes_[name], self.lines_[name] = ax, lines
+
+        drawn = max(self.lines_.values(), key=lambda lines: sum(x is not None for x in lines))
+        handles = [line for line in drawn if line is not None]
+        labels = [str(h.get_label()) for h in handles]
+        if new_figure:
+            self.legend_ = figure.legend(handles, labels, loc="outside right upper")
+            if self.estimator_name:
+                figure.suptitle(self.estimator_name)
+        else:  # the figure may hold other panels: the legend goes in the last given
+            self.legend_ = axes[-1].legend(handles, labels, fontsize="small")
+        self.figure_ = figure
+        return self
+
+    @classmethod
+    def from_estimator(
+        cls,
+        estimator: BaseEstimator,
+        *,
+        quantities: Sequence[str] | None = None,
+        axes: Sequence[Axes] | np.ndarray | None = None,
+        name: str | None = None,
+        **plot_kw: Any,
+    ) -> Self:
+        """Draw the layer diagnostics of a fitted estimator.
+
+        Parameters
+        ----------
+        estimator : fitted estimator with ``diagnostics_``
+            An sknn MLP fitted with ``diagnostics=True``, or a Pipeline
+            ending with one.
+        quantities : list of str, default=None
+            The quantities to draw (keys of ``diagnostics_``); all when None.
+        axes : array-like of matplotlib Axes, default=None
+            One Axes per quantity; a new figure when None.
+        name : str, default=None
+            Title of a new figure; the estimator's class name when None.
+        **plot_kw : dict
+            Passed to :meth:`plot` (``n_cols``, ``line_kw``).
+
+        Returns
+        -------
+        display : DiagnosticsDisplay
+            The drawn display.
+        """
+        import_optional("matplotlib", f"{cls.__name__}.from_estimator")
+        if hasattr(estimator, "steps"):
+            estimator = estimator[-1]
+        check_is_fitted(estimator)
+        if getattr(estimator, "diagnostics_", None) is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no diagnostics_ to draw: fit it with "
+                "diagnostics=True (the parameter of sknn's MLPClassifier and MLPRegressor)."
+            )
+        display = cls(
+            diagnostics=estimator.diagnostics_,
+            estimator_name=type(estimator).__name__ if name is None else name,
+            x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
+        )
+        return display.plot(quantities=quantities, axes=axes, **plot_kw)
 
 
 class SparsityDisplay:
@@ -253,7 +498,10 @@ class SparsityDisplay:
         self.estimator_name = estimator_name
         self.x_label = x_label
 
-    def plot(self, ax=None, *, fraction=False, line_kw=None):
+    def plot(
+        self, ax: Axes | None = None, *, fraction: bool = False,
+        line_kw: dict[str, Any] | None = None,
+    ) -> Self:
         """Draw one line per layer.
 
         Parameters
@@ -292,7 +540,10 @@ class SparsityDisplay:
         return self
 
     @classmethod
-    def from_estimator(cls, estimator, *, ax=None, name=None, **plot_kw):
+    def from_estimator(
+        cls, estimator: BaseEstimator, *, ax: Axes | None = None, name: str | None = None,
+        **plot_kw: Any,
+    ) -> Self:
         """Draw the non-zero weights per layer of a fitted sknn estimator.
 
         Parameters

@@ -25,6 +25,7 @@ from threadpoolctl import ThreadpoolController
 
 from ._activations import OUTPUT_ACTIVATIONS
 from ._callbacks import NO_HOOKS
+from ._diagnostics import Diagnostics
 from ._layers import NonFinitePreactivation
 from ._optimizers import OPTIMIZERS
 from ._penalties import PENALTIES, Penalty
@@ -52,6 +53,7 @@ class TrainingRecord:
         "validation_scores_",
         "validation_loss_curve_",
         "best_validation_score_",
+        "diagnostics_",
         "_no_improvement_count",
     )
 
@@ -67,6 +69,8 @@ class TrainingRecord:
         self.validation_loss_curve_ = [] if early_stopping else None
         self.best_validation_score_ = -np.inf if early_stopping else None
         self.best_loss_ = None if early_stopping else np.inf
+        # per-layer statistics per epoch (see _diagnostics), with diagnostics=True
+        self.diagnostics_ = None
         self._no_improvement_count = 0
 
     @classmethod
@@ -80,7 +84,7 @@ class TrainingRecord:
             value = getattr(est, name, None)
             if value is not None:
                 setattr(record, name, list(value))
-        for name in ("best_validation_score_", "best_loss_"):
+        for name in ("best_validation_score_", "best_loss_", "diagnostics_"):
             value = getattr(est, name, None)
             if value is not None:
                 setattr(record, name, value)
@@ -88,9 +92,11 @@ class TrainingRecord:
         return record
 
     def commit(self, est):
-        """Set the attributes on the estimator."""
+        """Set the attributes on the estimator (diagnostics as arrays of their own)."""
         for name in self.ATTRIBUTES:
             setattr(est, name, getattr(self, name))
+        if self.diagnostics_ is not None:
+            est.diagnostics_ = {name: rows.copy() for name, rows in self.diagnostics_.items()}
 
     def snapshot(self):
         """The attributes as they are now, lists copied."""
@@ -385,6 +391,7 @@ class Trainer:
     """
 
     hooks = NO_HOOKS  # sklearn callbacks, see _callbacks.fit_hooks
+    diagnostics = None  # a _diagnostics.Diagnostics with diagnostics=True
 
     def __init__(self, est, net, record, rng, incremental):
         self.est, self.net, self.record, self.rng = est, net, record, rng
@@ -400,6 +407,8 @@ class Trainer:
         if incremental and previous is not None:
             self.optimizer = copy.deepcopy(previous)
         self.hyperparameters = params
+        if params.get("diagnostics"):
+            self.diagnostics = Diagnostics(net, record)
 
     def fit(self, X, Y, sample_weight, targets, validation_data=None):
         """Train; ``validation_data`` is ``(X, Y, targets, sample_weight)`` of
@@ -475,6 +484,8 @@ class Trainer:
         """One optimizer step on a batch; returns its loss, penalty included."""
         net = self.net
         loss = net.loss_grad(X, Y, sample_weight)
+        if self.diagnostics is not None:
+            self.diagnostics.step()
         if self.max_grad_norm is not None:
             _clip_norm(net.grad, self.max_grad_norm)
         m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
@@ -488,6 +499,8 @@ class Trainer:
         est, record = self.est, self.record
         record.end_epoch(loss, n)
         record.nonzero_curve_.append(self.net.nonzero_weights())
+        if self.diagnostics is not None:
+            self.diagnostics.end_epoch()
         if est.verbose:
             print("Iteration %d, loss = %.8f" % (record.n_iter_, loss))
         if validation is not None:
@@ -584,6 +597,10 @@ class Trainer:
         accepted = {"x": split.variables(net.params.astype(np.float64)), "fun": None}
 
         def callback(intermediate_result):
+            if self.diagnostics is not None:  # first: an interruption then records neither
+                with blas.parallel():
+                    self.diagnostics.iteration(X, Y, sample_weight,
+                                               split.params(intermediate_result.x))
             accepted["x"] = intermediate_result.x.copy()
             accepted["fun"] = intermediate_result.fun
             record.loss_ = np.float64(split.documented(accepted["x"], intermediate_result.fun))

@@ -35,7 +35,7 @@ _CLASSIFIER_OPTIONS = {
 }
 
 
-def register_onnx_converters():
+def register_onnx_converters() -> None:
     """Register sknn's estimators with skl2onnx.
 
     ``import sknn`` already does this when skl2onnx is installed; call it

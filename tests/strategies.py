@@ -344,6 +344,7 @@ def valid_params(draw, Est):
         max_norm=draw(st.sampled_from([None, 0.1, 3.0])) if stochastic else None,
         scoring=draw(st.sampled_from([None, "loss", "r2" if Est is MLPRegressor else "f1_macro"])),
         feature_alpha=draw(st.sampled_from([0.0, 0.1, 100.0])) if stochastic else 0.0,
+        diagnostics=draw(st.booleans()),
     )
     if Est is MLPClassifier:
         params["class_weight"] = draw(

@@ -10,7 +10,7 @@ from sknn import MLPClassifier, MLPRegressor
 ESTIMATORS = [
     MLPClassifier(max_iter=100),
     MLPRegressor(max_iter=100),
-    MLPClassifier(solver="lbfgs", max_iter=100),
+    MLPClassifier(solver="lbfgs", max_iter=100, diagnostics=True),
     MLPRegressor(solver="sgd", max_iter=100),
     MLPClassifier(
         init="he_normal", penalty="elasticnet", dropout=0.2, activation="elu", max_iter=100
@@ -21,7 +21,7 @@ ESTIMATORS = [
     MLPClassifier(
         hidden_layer_sizes=(20, 10), activation=["tanh", "gelu"], normalization="batch",
         solver="adamw", learning_rate="cosine", warmup_iter=5, max_norm=3.0,
-        max_grad_norm=10.0, max_iter=100,
+        max_grad_norm=10.0, max_iter=100, diagnostics=True,
     ),
     MLPRegressor(
         normalization="layer", solver="rmsprop", learning_rate="adaptive", loss="huber",

@@ -142,8 +142,10 @@ def _fitted_models(X, y):
     y_reg = X[:, 0] * 2 - X[:, 1]
     return [
         MLPClassifier((8,), max_iter=5, random_state=0).fit(X, y),
-        MLPClassifier((8, 4), solver="sgd", dropout=0.2, max_iter=5, random_state=0).fit(X, y),
-        MLPClassifier((8,), solver="lbfgs", max_iter=20, random_state=0).fit(X, y),
+        MLPClassifier((8, 4), solver="sgd", dropout=0.2, max_iter=5, diagnostics=True,
+                      random_state=0).fit(X, y),
+        MLPClassifier((8,), solver="lbfgs", max_iter=20, diagnostics=True,
+                      random_state=0).fit(X, y),
         MLPRegressor(
             hidden_layer_sizes=(8,), early_stopping=True, max_iter=5, random_state=0
         ).fit(X.astype(np.float32), y_reg),
@@ -158,6 +160,17 @@ def _assert_same_model(restored, est, X):
         np.testing.assert_array_equal(restored.predict_proba(X), est.predict_proba(X))
     assert restored.loss_curve_ == est.loss_curve_
     assert restored.validation_loss_curve_ == est.validation_loss_curve_
+    _assert_same_diagnostics(restored, est)
+
+
+def _assert_same_diagnostics(restored, est):
+    if est.diagnostics_ is None:
+        assert restored.diagnostics_ is None
+        return
+    assert restored.diagnostics_.keys() == est.diagnostics_.keys()
+    for name, rows in est.diagnostics_.items():
+        assert len(rows) == len(est.loss_curve_)  # a row per epoch, resumed ones too
+        np.testing.assert_array_equal(restored.diagnostics_[name], rows)
 
 
 def _assert_training_continues_identically(restored, est, X, y):
@@ -170,6 +183,7 @@ def _assert_training_continues_identically(restored, est, X, y):
     a, b = est.partial_fit(X, y), restored.partial_fit(X, y)
     for Wa, Wb in zip(a.coefs_, b.coefs_):
         np.testing.assert_array_equal(Wa, Wb)
+    _assert_same_diagnostics(b, a)
 
 
 def test_pickle_and_joblib_round_trips(iris, tmp_path):

@@ -43,6 +43,11 @@ def test_valid_hyperparameters_fit_tiny_data(data, Est, multi):
                 clone(est).partial_fit(X, y, **kw).partial_fit(X, y)
     for W in est.coefs_ + est.intercepts_:
         assert np.all(np.isfinite(W))
+    if params["diagnostics"]:  # a row per epoch (iteration), a column per layer
+        for rows in est.diagnostics_.values():
+            assert rows.shape == (len(est.loss_curve_), len(est.coefs_))
+    else:
+        assert est.diagnostics_ is None
 
 
 INVALID = {
@@ -82,6 +87,7 @@ INVALID = {
     "max_norm": [0.0, -1.0, "x"],
     "scoring": ["bogus_metric", 3],
     "feature_alpha": [-1.0, np.nan, "x"],
+    "diagnostics": ["yes", 2, None],
 }
 INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}
 INVALID_REGRESSOR = {
