@@ -149,6 +149,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "diagnostics": ["boolean"],
     }
 
+    @classmethod
+    def _get_param_names(cls):
+        # scikit-learn reads the constructor's signature on every get_params
+        # (each clone, set_params and fit); it never changes, so read it once
+        # per class
+        if "_param_names" not in cls.__dict__:
+            cls._param_names = tuple(super()._get_param_names())
+        return list(cls._param_names)
+
     # ----------------------------------------------------------------- hooks
     @abstractmethod
     def _validate_input(self, X, y, incremental, reset, classes=None):
@@ -351,7 +360,8 @@ default=None
 
         rng = check_random_state(self.random_state)
         layers = self._layers([X.shape[1], *hidden, Y.shape[1]], activations, dropout)
-        loss = LOSSES.create(self._loss_name(targets), self.get_params(deep=False))
+        params = self.get_params(deep=False)
+        loss = LOSSES.create(self._loss_name(targets), params)
         net = Network(layers, loss, X.dtype)
         stochastic = self.solver != "lbfgs"
         early_stopping = self.early_stopping and stochastic  # as scikit-learn's
@@ -362,7 +372,7 @@ default=None
             self._check_warm_start_shapes(net)
             net.load(vars(self))
             record = TrainingRecord.resume(self, early_stopping, stochastic)
-        trainer = Trainer(self, net, record, rng, incremental)
+        trainer = Trainer(self, net, record, rng, incremental, params)
         trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
         trainer.fit(X, Y, sample_weight, targets, validation_data)
         trainer.commit(targets)

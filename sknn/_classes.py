@@ -495,7 +495,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         _check_labels(y, "y")
         y = _label_array(y)
         check_classification_targets(y)
-        kind = type_of_target(y)
+        # check_classification_targets left 1-D labels binary or multiclass,
+        # which is all the network needs to know (type_of_target is not cheap)
+        kind = "multiclass" if y.ndim == 1 else type_of_target(y)
         if kind not in ("binary", "multiclass", "multilabel-indicator"):
             raise ValueError(
                 f"MLPClassifier does not support {kind} targets; y must be a 1-D "

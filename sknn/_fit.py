@@ -388,15 +388,17 @@ class Trainer:
         The fit's random state (split, dropout, shuffling).
     incremental : bool
         ``partial_fit``: one epoch, the optimizer state carried on.
+    params : dict
+        ``est.get_params(deep=False)``, from which the penalty, optimizer and
+        schedule take their hyperparameters.
     """
 
     hooks = NO_HOOKS  # sklearn callbacks, see _callbacks.fit_hooks
     diagnostics = None  # a _diagnostics.Diagnostics with diagnostics=True
 
-    def __init__(self, est, net, record, rng, incremental):
+    def __init__(self, est, net, record, rng, incremental, params):
         self.est, self.net, self.record, self.rng = est, net, record, rng
         self.incremental = incremental
-        params = est.get_params(deep=False)
         penalty = est.penalty
         if penalty is None:
             self.penalty = Penalty(0.0, 0.0, params.get("feature_alpha", 0.0))

@@ -30,9 +30,11 @@ __all__ = ["OPTIMIZERS", "SGD", "Adam", "Optimizer"]
 
 
 def _reference_step(optimizer, params, grad, decay, n_decay):
-    """The L2 decay joins the gradient, then the optimizer's numpy update."""
+    """The L2 decay joins (a copy of) the gradient, then the optimizer's numpy
+    update."""
     squares = 0.0
     if n_decay:
+        grad = grad.copy()
         squares = add_l2_gradient(params[:n_decay], grad[:n_decay], params.dtype.type(decay))
     optimizer.update(params, grad)
     return squares
@@ -60,7 +62,8 @@ class Optimizer:
     ----------
     fused_update : callable or None
         ``fused_update(params, grad, decay, n_decay) -> float``: the compiled
-        equivalent of :func:`_reference_step` (decay, then ``update``).
+        equivalent of :func:`_reference_step` (decay, then ``update``), also
+        leaving ``grad`` as it is.
     """
 
     fused_update = None
@@ -73,7 +76,8 @@ class Optimizer:
         """Allocate the state for ``n_params`` parameters of ``dtype``."""
 
     def update(self, params, grad):
-        """One step in numpy: ``params`` updated in place from ``grad``."""
+        """One step in numpy: ``params`` updated in place from ``grad``, which
+        must not be modified."""
         raise NotImplementedError
 
     def step_sizes(self, n):
@@ -88,7 +92,8 @@ class Optimizer:
 
         ``decay * params[:n_decay]`` joins ``grad[:n_decay]`` (the penalised
         parameters come first in the flat vector), then the parameters are
-        updated in place. ``grad`` may be overwritten.
+        updated in place. ``grad`` is left as it is: a layer may rely on the
+        gradient entries it did not write staying zero (see ``Dense``).
 
         Returns
         -------

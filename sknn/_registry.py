@@ -7,6 +7,7 @@ the registries, so registering a new entry is all it takes to make it
 available everywhere.
 """
 
+import functools
 import inspect
 from collections.abc import Mapping, Set
 
@@ -76,8 +77,7 @@ class Registry(Mapping):
         ``get_params()``), and other keys are ignored.
         """
         cls = self[name]
-        wanted = inspect.signature(cls).parameters
-        return cls(**{key: params[key] for key in wanted if key in params})
+        return cls(**{key: params[key] for key in _parameter_names(cls) if key in params})
 
     def names(self, *extra, where=None):
         """A live set of the registered names (those whose entry satisfies
@@ -95,6 +95,12 @@ class Registry(Mapping):
     def choices(self):
         """The registered names, quoted and comma separated, for documentation."""
         return ", ".join(repr(name) for name in self)
+
+
+@functools.cache
+def _parameter_names(cls):
+    # reading a signature costs more than the rest of a small fit's set-up
+    return tuple(inspect.signature(cls).parameters)
 
 
 class _Names(Set):

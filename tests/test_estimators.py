@@ -386,6 +386,25 @@ def test_sparse_input_equals_dense(fmt, cls):
 
 
 @pytest.mark.usefixtures("kernels")
+@pytest.mark.parametrize("params", [
+    dict(solver="adam"), dict(solver="sgd"), dict(solver="rmsprop"), dict(solver="lbfgs"),
+    dict(solver="lbfgs", penalty="l1", alpha=0.1), dict(solver="adam", penalty="elasticnet"),
+    dict(solver="adamw", feature_alpha=1.0, max_grad_norm=0.5),
+], ids=str)
+def test_sparse_features_missing_from_batches_train_as_dense(params):
+    # most features are absent from most batches: their gradient rows are
+    # never written by the sparse products, and must act as zeros
+    rng = np.random.default_rng(0)
+    X = sp.random(300, 400, density=0.01, format="csr", random_state=1)
+    y = (X @ rng.standard_normal(400) > 0).astype(int)
+    kw = dict(hidden_layer_sizes=(6,), max_iter=15, batch_size=20, random_state=0, **params)
+    sparse = MLPClassifier(**kw).fit(X, y)
+    dense = MLPClassifier(**kw).fit(X.toarray(), y)
+    for mine, ref in zip(sparse.coefs_ + sparse.intercepts_, dense.coefs_ + dense.intercepts_):
+        np.testing.assert_allclose(mine, ref, atol=1e-10)
+
+
+@pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
 @pytest.mark.parametrize("solver", ["adam", "lbfgs"])
 def test_float32_in_float32_out(cls, solver):
