@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py            # full run, about 5 minutes
+    python benchmarks/run.py            # full run, about 10 minutes
     python benchmarks/run.py --quick    # fewer repetitions, smaller memory test
     python benchmarks/run.py --only fit small   # some sections only
 
@@ -31,9 +31,14 @@ import tracemalloc
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 import sklearn
+from sklearn import datasets
 from sklearn import neural_network as sk
 from sklearn.datasets import make_classification, make_regression
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 import sknn
 from sknn import _kernels
@@ -43,8 +48,8 @@ try:
 except ImportError:  # optional
     torch = None
 
-W1_DATA = dict(n_samples=20000, n_features=256, n_informative=64, n_classes=10, random_state=0)
-W1_MODEL = dict(
+DENSE_DATA = dict(n_samples=20000, n_features=256, n_informative=64, n_classes=10, random_state=0)
+DENSE_MODEL = dict(
     hidden_layer_sizes=(256, 128), solver="adam", batch_size=200, max_iter=5, tol=0, random_state=0
 )
 SMALL_MODEL = dict(
@@ -140,6 +145,41 @@ def gemm_peak(units, rows, dtype, training, seconds=1.0):
         results.append(_time(lambda: [run() for _ in range(calls)]) / calls)
     # A peak: the best run, which a busy moment of a shared machine cannot lower.
     return flops / min(results) / 1e9
+
+
+def training_matmuls(units, n_rows, batch_size, epochs, dtype):
+    """A callable doing just the matrix products of ``epochs`` training
+    epochs (what the fit's forward and backward passes multiply, at the same
+    shapes, into preallocated row-major buffers): the floor of a fit's time
+    on this machine."""
+    rng = np.random.default_rng(0)
+    sizes = [batch_size] * (n_rows // batch_size)
+    if n_rows % batch_size:
+        sizes.append(n_rows % batch_size)
+    weights = [rng.standard_normal((fi, fo)).astype(dtype) for fi, fo in zip(units, units[1:])]
+    grads = [np.empty_like(W) for W in weights]
+    biases = [np.empty(W.shape[1], dtype) for W in weights]
+    # (random values everywhere: uninitialised memory can hold subnormal
+    # numbers, whose arithmetic is slow)
+    buffers = {
+        b: ([rng.standard_normal((b, u)).astype(dtype) for u in units],
+            [rng.standard_normal((b, u)).astype(dtype) for u in units], np.ones(b, dtype))
+        for b in set(sizes)
+    }
+
+    def run():
+        for _ in range(epochs):
+            for b in sizes:
+                acts, deltas, ones = buffers[b]
+                for i, W in enumerate(weights):
+                    np.matmul(acts[i], W, out=acts[i + 1])
+                for i in reversed(range(len(weights))):
+                    np.matmul(ones, deltas[i + 1], out=biases[i])
+                    np.matmul(acts[i].T, deltas[i + 1], out=grads[i])
+                    if i:
+                        np.matmul(deltas[i + 1], weights[i].T, out=deltas[i])
+
+    return run
 
 
 def _time(fn):
@@ -280,18 +320,21 @@ def bench_fit(name, X, y, params, reps, dtype, torch_lr):
 
         return run
 
+    units = layer_units(X.shape[1], params["hidden_layer_sizes"], len(np.unique(y)))
     fns = with_numpy_only(
         {"sknn": fit("sknn", sknn.MLPClassifier), "sklearn": fit("sklearn", sk.MLPClassifier)}
     )
+    fns["matmuls"] = training_matmuls(units, X.shape[0], params["batch_size"],
+                                      params["max_iter"], dtype)
     times = time_torch(alternate(fns, reps), lambda: torch_fit(
         X, y, params["hidden_layer_sizes"], params["solver"], params["batch_size"],
         params["max_iter"], torch_lr,
     ), reps)
-    units = layer_units(X.shape[1], params["hidden_layer_sizes"], len(np.unique(y)))
     flops = dense_flops(units, X.shape[0], 6) * params["max_iter"]
     peak = gemm_peak(units, params["batch_size"], dtype, training=True)
     acc = {lib: m.score(X, y) for lib, m in models.items()}
-    note = f"train acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}; {numpy_note(times)}"
+    note = (f"train acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}; matrix products "
+            f"{times.ratio('matmuls', 'sknn'):.0%} of sknn's time; {numpy_note(times)}")
     report(name, dtype, times, flops, peak, note.rstrip("; "))
     return models
 
@@ -332,7 +375,7 @@ def bench_lbfgs(reps):
 
 
 def bench_predict(models, X, reps):
-    """W2 (one row) and predict_proba on W1's rows, float64 models."""
+    """One row, and predict_proba on the dense workload's rows, float64 models."""
     model, ref = models["sknn"], models["sklearn"]
     units = [X.shape[1]] + [W.shape[1] for W in model.coefs_]
     tp = torch_predictor(ref, X.dtype) if torch is not None else None
@@ -348,7 +391,7 @@ def bench_predict(models, X, reps):
     torch_row = repeat(lambda: tp(row).argmax(axis=1)) if tp is not None else None
     times = time_torch(alternate(fns, reps * 3), torch_row, reps * 3).scaled(1 / inner)
     note = f"mean of 200 calls, median of runs; {numpy_note(times)}"
-    report("W2 predict, 1 row", X.dtype, times, note=note.rstrip("; "))
+    report("predict, 1 row", X.dtype, times, note=note.rstrip("; "))
 
     fns = with_numpy_only(
         {"sknn": lambda: model.predict_proba(X), "sklearn": lambda: ref.predict_proba(X)}
@@ -419,14 +462,14 @@ def bench_memory(n_rows):
 
 def bench_scaling(reps):
     """Fit time against rows (10x rows should cost 10x) and against epochs."""
-    X, y = make_classification(**W1_DATA)
-    params = dict(W1_MODEL)
+    X, y = make_classification(**DENSE_DATA)
+    params = dict(DENSE_MODEL)
 
     def fit(n, epochs):
         return lambda: sknn.MLPClassifier(**{**params, "max_iter": epochs}).fit(X[:n], y[:n])
 
     times = alternate({"2k": fit(2000, 5), "20k": fit(20000, 5)}, reps)
-    print("\nScaling (sknn, W1 model, float64)")
+    print("\nScaling (sknn, the dense fit's model, float64)")
     print(f"rows  2,000 x 5 epochs: {times['2k']:.3f} s;  20,000 x 5 epochs: "
           f"{times['20k']:.3f} s;  ratio {times.ratio('20k', '2k'):.2f} (linear: 10)")
     times = alternate({"5": fit(2000, 5), "50": fit(2000, 50)}, reps)
@@ -434,7 +477,114 @@ def bench_scaling(reps):
           f"ratio {times.ratio('50', '5'):.2f} (no per-epoch growth: 10)")
 
 
-SECTIONS = ["fit", "small", "lbfgs", "predict", "memory", "scaling"]
+SMALL_DATASETS = {
+    "iris": datasets.load_iris,
+    "wine": datasets.load_wine,
+    "breast_cancer": datasets.load_breast_cancer,
+    "digits": datasets.load_digits,
+}
+SMALL_GRID = {
+    "mlpclassifier__alpha": [1e-4, 1e-2],
+    "mlpclassifier__hidden_layer_sizes": [(16,), (64, 32)],
+}
+
+
+def _recorded_fits(cls, sink):
+    """``cls`` recording each fit's data shape, epochs and layer widths."""
+
+    class Recorded(cls):
+        def fit(self, X, y, **kwargs):
+            start = time.perf_counter()
+            fitted = super().fit(X, y, **kwargs)
+            seconds = time.perf_counter() - start
+            n = X.shape[0]
+            batch = min(200 if self.batch_size == "auto" else self.batch_size, n)
+            units = [X.shape[1], *self.hidden_layer_sizes, self.n_outputs_]
+            sink.append((n, units, batch, self.n_iter_, seconds))
+            return fitted
+
+    Recorded.__name__ = cls.__name__
+    return Recorded
+
+
+def _matmuls_of(fits):
+    runs = [training_matmuls(units, n, batch, epochs, np.float64)
+            for n, units, batch, epochs, _ in fits]
+    return lambda: [run() for run in runs]
+
+
+def bench_grid(reps):
+    """Small data as scikit-learn users fit it: a grid search of a
+    StandardScaler pipeline (2 x 2 candidates, 5 folds, and the refit) on the
+    bundled data sets, and one default fit on iris."""
+
+    def search(module, X, y, cls=None):
+        model = make_pipeline(StandardScaler(), (cls or module.MLPClassifier)(random_state=0))
+        return lambda: GridSearchCV(model, SMALL_GRID, cv=5).fit(X, y)
+
+    for name, loader in SMALL_DATASETS.items():
+        X, y = loader(return_X_y=True)
+        fits = []
+        recorded = search(sknn, X, y, _recorded_fits(sknn.MLPClassifier, fits))
+        rest = _time(recorded) - sum(f[-1] for f in fits)  # scaling, scoring, cloning
+        fns = {"sknn": search(sknn, X, y), "sklearn": search(sk, X, y),
+               "matmuls": _matmuls_of(fits)}
+        times = alternate(fns, reps)
+        floor = (times["matmuls"] + rest) / times["sklearn"]
+        note = (f"{len(fits)} fits, {sum(f[3] for f in fits)} epochs; matrix products "
+                f"{times.ratio('matmuls', 'sklearn'):.2f}, with the search's own work {floor:.2f}")
+        report(f"grid search {name} {X.shape[0]}x{X.shape[1]}", np.float64, times, note=note)
+    X, y = datasets.load_iris(return_X_y=True)
+    fits = []
+    _recorded_fits(sknn.MLPClassifier, fits)(random_state=0).fit(X, y)
+    fns = {"sknn": lambda: sknn.MLPClassifier(random_state=0).fit(X, y),
+           "sklearn": lambda: sk.MLPClassifier(random_state=0).fit(X, y),
+           "matmuls": _matmuls_of(fits)}
+    times = alternate(fns, reps * 3)
+    note = (f"{fits[0][3]} epochs; matrix products "
+            f"{times.ratio('matmuls', 'sklearn'):.2f}")
+    report("iris fit, MLPClassifier() defaults", np.float64, times, note=note)
+
+
+def tfidf_like(n_samples, n_features=100_000, per_row=100, random_state=0):
+    """A CSR matrix like TF-IDF features (``per_row`` non-zeros per row at
+    random columns, values in [0, 1)) and labels linear in it."""
+    rng = np.random.default_rng(random_state)
+    columns = np.sort(rng.integers(0, n_features, size=(n_samples, per_row)), axis=1)
+    X = sp.csr_matrix((rng.random(n_samples * per_row), columns.ravel(),
+                       np.arange(0, n_samples * per_row + 1, per_row)),
+                      shape=(n_samples, n_features))
+    X.sum_duplicates()
+    y = (X @ rng.standard_normal(n_features) > 0).astype(int)
+    return X, y
+
+
+def bench_sparse(reps):
+    """A wide sparse input: 20,000 x 100,000 CSR rows of 100 non-zeros,
+    hidden (64,), 2 epochs of adam; accuracy on 4,000 held-out rows."""
+    X, y = tfidf_like(24_000)
+    X_train, y_train, X_test, y_test = X[:20_000], y[:20_000], X[20_000:], y[20_000:]
+    params = dict(hidden_layer_sizes=(64,), max_iter=2, random_state=0)
+    models = {}
+
+    def fit(lib, cls):
+        def run():
+            models[lib] = cls(**params).fit(X_train, y_train)
+
+        return run
+
+    times = alternate({"sknn": fit("sknn", sknn.MLPClassifier),
+                       "sklearn": fit("sklearn", sk.MLPClassifier)}, reps)
+    acc = {lib: m.score(X_test, y_test) for lib, m in models.items()}
+    report("sparse fit 20k x 100k, 100 nnz/row, (64,)", np.float64, times,
+           note=f"held-out acc {acc['sknn']:.4f} vs {acc['sklearn']:.4f}")
+    a, b = models["sknn"], models["sklearn"]
+    times = alternate({"sknn": lambda: a.predict_proba(X_train),
+                       "sklearn": lambda: b.predict_proba(X_train)}, reps * 3)
+    report("sparse predict_proba 20k rows", np.float64, times)
+
+
+SECTIONS = ["fit", "small", "grid", "lbfgs", "predict", "sparse", "memory", "scaling"]
 
 
 def main(argv=None):
@@ -459,20 +609,24 @@ def main(argv=None):
           "sknn / sklearn within a run.\n")
     print(HEADER)
 
-    X, y = make_classification(**W1_DATA)
+    X, y = make_classification(**DENSE_DATA)
     models = {}
     if only & {"fit", "predict"}:
         for dtype in (np.float64, np.float32):
-            models[dtype] = bench_fit("W1 fit adam 20k, (256,128), b200", X, y, W1_MODEL,
+            models[dtype] = bench_fit("dense fit adam 20k, (256,128), b200", X, y, DENSE_MODEL,
                                       reps, dtype, 1e-3)
     if "small" in only:
-        Xs, ys = make_classification(**{**W1_DATA, "n_samples": 5000})
+        Xs, ys = make_classification(**{**DENSE_DATA, "n_samples": 5000})
         for dtype in (np.float64, np.float32):
             bench_fit("small fit sgd 5k, (64,64), b32", Xs, ys, SMALL_MODEL, reps, dtype, 1e-3)
+    if "grid" in only:
+        bench_grid(max(3, reps // 2))
     if "lbfgs" in only:
         bench_lbfgs(reps)
     if "predict" in only:
         bench_predict(models[np.float64], X, reps)
+    if "sparse" in only:
+        bench_sparse(3)
     if "memory" in only:
         bench_memory(100_000 if args.quick else 1_000_000)
     if "scaling" in only:
