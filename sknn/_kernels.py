@@ -289,42 +289,16 @@ def _csr_matmul_loop(data, indices, indptr, W, out):
 
 
 @_jit()
-def _csr_t_matmul_loop(data, indices, indptr, delta, out, stale, mark, stamp):
-    # Each row of a feature in A starts from zero at its first contribution
-    # (zero + a * delta, as scipy's sum from a zeroed array) and sums the
-    # others in; ``mark[k] = stamp`` records that row k is written. Then the
-    # rows ``stale`` (the last call's) that this call did not write are zeroed.
+def _csr_t_matmul_loop(data, indices, indptr, delta, out):
     zero = out.dtype.type(0)
+    for k in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[k, j] = zero
     for i in range(delta.shape[0]):
         for p in range(indptr[i], indptr[i + 1]):
             a, k = data[p], indices[p]
-            if mark[k] != stamp:
-                mark[k] = stamp
-                for j in range(out.shape[1]):
-                    out[k, j] = zero + a * delta[i, j]
-            else:
-                for j in range(out.shape[1]):
-                    out[k, j] += a * delta[i, j]
-    for p in range(stale.size):
-        k = stale[p]
-        if mark[k] != stamp:
-            mark[k] = stamp
             for j in range(out.shape[1]):
-                out[k, j] = zero
-
-
-class GradientRows:
-    """Which rows of a sparse layer's weight gradient may be non-zero.
-
-    The gradient of ``A.T @ delta`` for a sparse batch ``A`` has rows only
-    for the batch's features; the compiled product writes those, zeroes the
-    rows of the previous batch, and leaves the other rows (zero) alone.
-    ``rows`` is None when any row may be non-zero (before the first batch,
-    after a dense batch or a penalty's gradient).
-    """
-
-    def __init__(self):
-        self.rows, self.mark, self.stamp = None, None, 0
+                out[k, j] += a * delta[i, j]
 
 
 def _compiled_csr(A, dense):
@@ -340,19 +314,9 @@ def sparse_dot(A, W, out):
         out[...] = A @ W
 
 
-def sparse_dot_t(A, delta, out, state):
-    """``out = A.T @ delta`` for a sparse ``A``, writing only the rows that
-    may be non-zero (see :class:`GradientRows`, which ``state`` is)."""
-    if not (_compiled_csr(A, delta) and out.flags.c_contiguous):
+def sparse_dot_t(A, delta, out):
+    """``out = A.T @ delta`` for a sparse ``A``."""
+    if _compiled_csr(A, delta) and out.flags.c_contiguous:
+        _csr_t_matmul_loop(A.data, A.indices, A.indptr, delta, out)
+    else:
         out[...] = A.T @ delta
-        state.rows = None
-        return
-    if state.mark is None or state.mark.size != out.shape[0]:
-        state.mark, state.stamp = np.zeros(out.shape[0], np.int64), 0
-    if state.rows is None:
-        out[...] = 0
-        state.rows = np.empty(0, np.int64)
-    state.stamp += 1
-    _csr_t_matmul_loop(A.data, A.indices, A.indptr, delta, out, state.rows, state.mark,
-                       state.stamp)
-    state.rows = A.indices[A.indptr[0]:A.indptr[-1]].copy()

@@ -97,11 +97,6 @@ class Layer:
         """Attach parameter ``name`` (and its gradient) to the layer."""
         setattr(self, name, value)
         setattr(self, name + "_grad", grad)
-        self.gradient_changed()
-
-    def gradient_changed(self):
-        """The gradient buffers were written outside :meth:`backward` (a
-        penalty's gradient, a new buffer)."""
 
     def initialize(self, init, random_state, dtype):
         """Draw initial parameters into the bound arrays."""
@@ -149,18 +144,22 @@ def _dot(A, W, out):
         _sparse_dot(A, W, out)
 
 
+def _dot_t(A, delta, out):
+    """``out = A.T @ delta`` for dense or sparse ``A``."""
+    if type(A) is np.ndarray or not sp.issparse(A):
+        np.matmul(A.T, delta, out=out)
+    else:
+        _sparse_dot_t(A, delta, out)
+
+
 @_kernels.accelerated(_kernels.sparse_dot)
 def _sparse_dot(A, W, out):
     out[...] = A @ W
 
 
 @_kernels.accelerated(_kernels.sparse_dot_t)
-def _sparse_dot_t(A, delta, out, state):
-    """``out = A.T @ delta`` for a sparse ``A``. ``state``, a
-    :class:`~sknn._kernels.GradientRows`, lets the compiled loop write only
-    the rows of ``out`` that may be non-zero."""
+def _sparse_dot_t(A, delta, out):
     out[...] = A.T @ delta
-    state.rows = None
 
 
 class Dense(Layer):
@@ -215,9 +214,6 @@ class Dense(Layer):
             init, self.fan_in, self.units, random_state, dtype
         )
 
-    def gradient_changed(self):
-        self._gradient_rows = _kernels.GradientRows()  # any row may be non-zero
-
     def apply_constraints(self):
         if self.max_norm is None:
             return
@@ -265,14 +261,7 @@ class Dense(Layer):
             z = self._z[:n] if activation.needs_preactivation else None
             activation.derivative(self._output, delta, z)
         np.matmul(self._ones[:n], delta, out=self.intercept_grad)
-        X = self._input
-        if type(X) is np.ndarray or not sp.issparse(X):
-            np.matmul(X.T, delta, out=self.coef_grad)
-            self._gradient_rows.rows = None
-        else:
-            # a sparse batch has gradient rows only for its features: the
-            # others stay zero (optimizers only read the gradient)
-            _sparse_dot_t(X, delta, self.coef_grad, self._gradient_rows)
+        _dot_t(self._input, delta, self.coef_grad)
         if self._dx is None:
             return None
         dx = self._dx[:n]

@@ -335,8 +335,6 @@ class Network:
         self.backward(delta)
         if penalty is not None:
             loss += penalty.add_gradient(self, m)
-            for layer in self.layers:
-                layer.gradient_changed()
         return loss
 
     def predict(self, X, chunk_rows=None, check_layers=0, raw=False):

@@ -92,8 +92,8 @@ class Optimizer:
 
         ``decay * params[:n_decay]`` joins ``grad[:n_decay]`` (the penalised
         parameters come first in the flat vector), then the parameters are
-        updated in place. ``grad`` is left as it is: a layer may rely on the
-        gradient entries it did not write staying zero (see ``Dense``).
+        updated in place. ``grad`` is left as it is, by the compiled loops and
+        the numpy reference alike.
 
         Returns
         -------

@@ -392,8 +392,8 @@ def test_sparse_input_equals_dense(fmt, cls):
     dict(solver="adamw", feature_alpha=1.0, max_grad_norm=0.5),
 ], ids=str)
 def test_sparse_features_missing_from_batches_train_as_dense(params):
-    # most features are absent from most batches: their gradient rows are
-    # never written by the sparse products, and must act as zeros
+    # most features are absent from most batches: the sparse products must
+    # give their rows the zero gradient the dense products give them
     rng = np.random.default_rng(0)
     X = sp.random(300, 400, density=0.01, format="csr", random_state=1)
     y = (X @ rng.standard_normal(400) > 0).astype(int)
