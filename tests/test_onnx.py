@@ -157,6 +157,21 @@ def test_regressor(loss, n_outputs, dtype):
     np.testing.assert_allclose(out.reshape(expected.shape), expected, rtol=tol, atol=tol)
 
 
+@pytest.mark.parametrize("loss", ["absolute_error", "huber", "quantile"])
+def test_robust_regression_losses(loss):
+    """The losses that change training but not the output layer export as
+    the squared error's identity output."""
+    X = _data(seed=7)
+    y = X[:, 0] - 0.5 * X[:, 1] ** 2
+    reg = MLPRegressor(hidden_layer_sizes=(6,), loss=loss, quantile=0.8, max_iter=100,
+                       random_state=0).fit(X, y)
+    for dtype in (np.float32, np.float64):
+        Xt = X.astype(dtype)
+        (out,), _ = _run(to_onnx(reg, Xt[:1]), Xt)
+        np.testing.assert_allclose(out.ravel(), reg.predict(X), rtol=ATOL[dtype],
+                                   atol=ATOL[dtype])
+
+
 def test_exp_output_stays_finite_as_predict_does():
     X = _data(seed=4)
     reg = MLPRegressor(hidden_layer_sizes=(3,), loss="poisson", solver="lbfgs", max_iter=100,
