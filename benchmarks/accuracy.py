@@ -151,7 +151,6 @@ def main(argv=None):
         return toolbox()
     grid = QUICK_GRID if args.quick else GRID
     knobs = {} if args.quick else SINGLE_KNOBS
-    warnings.simplefilter("ignore", ConvergenceWarning)
 
     columns = ["sklearn default", "sknn default", "sknn tuned", *knobs]
     print("5-fold CV (accuracy; R2 for diabetes), StandardScaler pipeline, random_state=0")

@@ -268,7 +268,7 @@ def fmt_time(t):
 
 
 HEADER = (
-    f"{'workload':<34} {'dtype':<8} {'sknn':>11} {'sklearn':>11} {'ratio':>6} "
+    f"{'workload':<41} {'dtype':<8} {'sknn':>11} {'sklearn':>11} {'ratio':>6} "
     f"{'GFLOP/s':>8} {'%peak':>6} {'torch':>11}  note"
 )
 
@@ -277,7 +277,7 @@ def print_row(r, flush=False):
     g = f"{r['gflops']:.1f}" if r["gflops"] else "-"
     p = f"{100 * r['peak']:.0f}%" if r["peak"] else "-"
     print(
-        f"{r['workload']:<34} {r['dtype']:<8} {fmt_time(r['sknn']):>11} "
+        f"{r['workload']:<41} {r['dtype']:<8} {fmt_time(r['sknn']):>11} "
         f"{fmt_time(r['sklearn']):>11} {r['ratio']:>6.2f} {g:>8} {p:>6} "
         f"{fmt_time(r['torch']):>11}  {r['note']}",
         flush=flush,
