@@ -1,7 +1,7 @@
 """Weight penalties, added to the mean loss of each (mini)batch::
 
     Omega = alpha / (2 m) * sum over penalised weights of [rho * |w| + (1 - rho) * w ** 2]
-          + feature_alpha / (2 m) * sum over input features f of ||W1[f, :]||
+          + feature_alpha / (2 m) * sum over input features f of ||coefs_[0][f, :]||
 
 with ``rho = 0`` for ``'l2'`` (scikit-learn's ``alpha``), ``rho = 1`` for
 ``'l1'`` and ``rho = l1_ratio`` for ``'elasticnet'``; ``m`` is the number of
@@ -21,8 +21,8 @@ How each term reaches the optimizer:
   proximal step after each update instead (proximal gradient descent; Parikh
   and Boyd, *Proximal Algorithms*, 2014): each weight is soft-thresholded by
   its step size times the L1 coefficient, ``w = sign(w) max(|w| - t, 0)``,
-  and each feature's row shrunk as a block, ``W1[f] *= max(0, 1 - t_f /
-  ||W1[f]||)``. Weights that reach zero stay there until the data's gradient
+  and each feature's row shrunk as a block, ``coefs_[0][f] *= max(0, 1 - t_f /
+  ||coefs_[0][f]||)``. Weights that reach zero stay there until the data's gradient
   outweighs the penalty. For SGD the step size is the learning rate; for the
   adaptive solvers (Adam, RMSprop, Adagrad, AdamW) it is their per-weight
   step, which makes the proximal step the one of their metric (as in
@@ -83,7 +83,7 @@ def soft_threshold(w, threshold):
 
 class Penalty:
     """``alpha / (2 m) * sum(rho * |w| + (1 - rho) * w ** 2)`` plus the
-    feature group lasso ``feature_alpha / (2 m) * sum_f ||W1[f, :]||``.
+    feature group lasso ``feature_alpha / (2 m) * sum_f ||coefs_[0][f, :]||``.
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ class Penalty:
         self.alpha, self.rho = float(alpha), float(rho)
         self.l1 = self.alpha * self.rho  # sum |w| is weighted l1 / (2 m)
         self.l2 = self.alpha * (1.0 - self.rho)  # sum w ** 2 is weighted l2 / (2 m)
-        self.feature = float(feature_alpha)  # sum_f ||W1[f]|| is weighted feature / (2 m)
+        self.feature = float(feature_alpha)  # sum_f ||coefs_[0][f]|| is weighted feature / (2 m)
 
     def smooth(self):
         """The differentiable part, the L2 term (for L-BFGS, which handles
@@ -128,7 +128,7 @@ class Penalty:
         """Add the penalty's (sub)gradient to ``network.grad``; return its value.
 
         ``m`` is the batch's sample count (or weight). The L1 part uses the
-        subgradient ``sign(w)`` (0 at 0), the group term ``W1[f] / ||W1[f]||``
+        subgradient ``sign(w)`` (0 at 0), the group term ``coefs_[0][f] / ||coefs_[0][f]||``
         (0 for a row of zeros).
         """
         k = network.n_penalised
