@@ -68,6 +68,18 @@ def _check_has_features(X, est):
         )
 
 
+def _one_per_hidden_layer(value, single, n_hidden, name, noun, alternative):
+    """``value`` repeated for every hidden layer when ``single``, else as a
+    list that must have one entry per hidden layer."""
+    values = [value] * n_hidden if single else list(value)
+    if len(values) != n_hidden:
+        raise InvalidParameterError(
+            f"{name} has {len(values)} {noun}s but the network has {n_hidden} hidden "
+            f"layers; pass one {noun} per hidden layer or {alternative}."
+        )
+    return values
+
+
 def _overflow_checked(fit):
     """Run a fit with numpy's overflow / invalid-value warnings silenced.
 
@@ -212,14 +224,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     def _hidden_activations(self, n_hidden):
         """One activation name per hidden layer, validated."""
         activation = self.activation
-        if isinstance(activation, str):
-            return [activation] * n_hidden
-        names = list(activation)
-        if len(names) != n_hidden:
-            raise InvalidParameterError(
-                f"activation has {len(names)} names but the network has {n_hidden} hidden "
-                "layers; pass one name per hidden layer or a single name."
-            )
+        names = _one_per_hidden_layer(activation, isinstance(activation, str), n_hidden,
+                                      "activation", "name", "a single name")
         for name in names:
             if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise InvalidParameterError(
@@ -241,15 +247,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
 
     def _dropout_rates(self, n_hidden):
         """One drop rate per hidden layer, validated."""
-        rates = self.dropout
-        if np.ndim(rates) == 0:
-            rates = [rates] * n_hidden
-        rates = list(rates)
-        if len(rates) != n_hidden:
-            raise InvalidParameterError(
-                f"dropout has {len(rates)} rates but the network has {n_hidden} "
-                "hidden layers; pass one rate per hidden layer or a single float."
-            )
+        rates = _one_per_hidden_layer(self.dropout, np.ndim(self.dropout) == 0, n_hidden,
+                                      "dropout", "rate", "a single float")
         for p in rates:
             if isinstance(p, bool) or not isinstance(p, Real) or not 0 <= p < 1:
                 raise InvalidParameterError(
