@@ -46,8 +46,8 @@ def status(field):
 
 how, path = sys.argv[1:]
 import pandas as pd
-from sknn._csvdata import CsvFile, target_values
-from sknn._tabular import Scan
+from sknn.cli.csv_files import CsvFile, target_values
+from sknn.cli.tables import Scan
 before = status("VmRSS")
 start = time.perf_counter()
 if how == "pandas":
@@ -68,7 +68,7 @@ print(seconds, status("VmHWM") - before)
 # Runs sknn's command line and prints the process's peak resident memory.
 _CLI = r"""
 import re, sys
-from sknn._cli import main
+from sknn.cli import main
 status = main(sys.argv[1:])
 with open("/proc/self/status") as f:
     print("peak-rss-kib", re.search(r"VmHWM:\s*(\d+)", f.read()).group(1), file=sys.stderr)

@@ -41,7 +41,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import sknn
-from sknn import _kernels
+import sknn.nn.network
+from sknn.nn import _kernels, compiled_loops
 
 try:
     import torch
@@ -288,18 +289,15 @@ def numpy_only(fn):
     """``fn`` with sknn's compiled loops switched off (its numpy fallback)."""
 
     def run():
-        _kernels.ENABLED = False
-        try:
+        with compiled_loops(False):
             return fn()
-        finally:
-            _kernels.ENABLED = True
 
     return run
 
 
 def with_numpy_only(fns):
     """Add a numpy-only sknn run to the alternation when numba is in use."""
-    if _kernels.ENABLED:
+    if _kernels.enabled():
         fns["sknn numpy"] = numpy_only(fns["sknn"])
     return fns
 
@@ -344,7 +342,7 @@ def bench_lbfgs(reps):
                            random_state=0)
     y = y / y.std()
     calls = {"n": 0}
-    original = sknn._network.Network.loss_grad
+    original = sknn.nn.network.Network.loss_grad
 
     def counted(self, *args, **kwargs):
         calls["n"] += 1
@@ -359,11 +357,11 @@ def bench_lbfgs(reps):
     def fit_sk():
         models["sklearn"] = sk.MLPRegressor(**LBFGS_MODEL).fit(X, y)
 
-    sknn._network.Network.loss_grad = counted
+    sknn.nn.network.Network.loss_grad = counted
     try:
         times = alternate({"sknn": fit_sknn, "sklearn": fit_sk}, reps)
     finally:
-        sknn._network.Network.loss_grad = original
+        sknn.nn.network.Network.loss_grad = original
     units = layer_units(64, LBFGS_MODEL["hidden_layer_sizes"], 1)
     flops = dense_flops(units, X.shape[0], 6) * calls["n"]
     peak = gemm_peak(units, X.shape[0], np.float64, training=True)
@@ -584,6 +582,14 @@ def bench_sparse(reps):
     report("sparse predict_proba 20k rows", np.float64, times)
 
 
+def _numba_version():
+    """The version of the numba that sknn's compiled loops use (they import
+    it lazily, on first use)."""
+    import numba
+
+    return numba.__version__
+
+
 SECTIONS = ["fit", "small", "grid", "lbfgs", "predict", "sparse", "memory", "scaling"]
 
 
@@ -602,7 +608,7 @@ def main(argv=None):
           f"{sklearn.__version__}, torch "
           f"{torch.__version__ if torch is not None else 'not installed'}, "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
-    print("sknn kernels: " + ("numba " + _kernels._numba.__version__ if _kernels.ENABLED
+    print("sknn kernels: " + ("numba " + _numba_version() if _kernels.enabled()
                               else "numpy only (numba not installed or SKNN_NUMBA=0)"))
     print("BLAS env: " + ", ".join(f"{k}={v if v is not None else '(unset)'}" for k, v in env.items()))
     print(f"Times: median of {reps} alternating runs. ratio: median over those runs of "

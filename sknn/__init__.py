@@ -3,12 +3,31 @@
 ``MLPClassifier`` and ``MLPRegressor`` are drop-ins for scikit-learn's, with
 weight initializers, L1 / L2 / elastic-net penalties (with exact zeros) and
 feature selection, dropout, more activations, normalization layers, more
-solvers and schedules, and class weights.
+solvers and schedules, and class weights. Their building blocks are public
+in :mod:`sknn.nn`.
+
+The package's parts:
+
+- ``sknn.nn``: the numpy core (layers, activations, losses, initializers,
+  regularizers, constraints, optimizers, schedules, the network, the
+  registries); never imports scikit-learn;
+- ``sknn.training``: the trainer, the solvers, the training record, early
+  stopping and the layer diagnostics;
+- ``sknn.estimators``: the scikit-learn estimators and their displays;
+- ``sknn.export``: ONNX export;
+- ``sknn.cli``: the ``sknn`` command line (CSV reading, table preprocessing,
+  chunked training).
 """
 
-from ._classes import MLPClassifier, MLPRegressor
-from ._display import DiagnosticsDisplay, LossCurveDisplay, SparsityDisplay
-from ._onnx import _register_if_installed, register_onnx_converters
+from . import _legacy, nn
+from .estimators import (
+    DiagnosticsDisplay,
+    LossCurveDisplay,
+    MLPClassifier,
+    MLPRegressor,
+    SparsityDisplay,
+)
+from .export import convert_when_imported, register_onnx_converters
 
 __version__ = "0.1.0"
 
@@ -19,9 +38,9 @@ __all__ = [
     "MLPRegressor",
     "SparsityDisplay",
     "__version__",
+    "nn",
     "register_onnx_converters",
 ]
 
-# skl2onnx.to_onnx converts sknn's estimators without a further step when
-# the 'onnx' extra is installed.
-_register_if_installed()
+_legacy.install()
+convert_when_imported()

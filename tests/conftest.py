@@ -4,7 +4,7 @@ and the ``kernels`` fixture (compiled loops and numpy fallback)."""
 import pytest
 from hypothesis import HealthCheck, settings
 
-from sknn import _kernels
+from sknn.nn import _kernels, compiled_loops
 
 _COMMON = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -14,9 +14,9 @@ settings.load_profile("default")
 
 
 @pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
+def kernels(request):
     """Run a test with the compiled loops and again with the numpy fallback."""
-    if request.param == "numba" and _kernels._numba is None:
+    if request.param == "numba" and not _kernels.available():
         pytest.skip("numba is not installed (the optional 'fast' extra)")
-    monkeypatch.setattr(_kernels, "ENABLED", request.param == "numba")
-    return request.param
+    with compiled_loops(request.param == "numba"):
+        yield request.param

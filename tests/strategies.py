@@ -22,13 +22,29 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn._activations import ACTIVATIONS
-from sknn._initializers import INITIALIZERS
-from sknn._layers import NORMALIZATIONS
-from sknn._losses import LOSSES
-from sknn._optimizers import OPTIMIZERS
-from sknn._penalties import PENALTIES
-from sknn._schedules import SCHEDULES
+from sknn.nn import (
+    ACTIVATIONS,
+    INITIALIZERS,
+    L1,
+    L2,
+    LOSSES,
+    NORMALIZATIONS,
+    OPTIMIZERS,
+    REGULARIZERS,
+    SCHEDULES,
+    SGD,
+    Adagrad,
+    Adam,
+    AdamW,
+    Adaptive,
+    BatchNormalization,
+    Constant,
+    Cosine,
+    ElasticNet,
+    InvScaling,
+    LayerNormalization,
+    RMSprop,
+)
 
 TINY = dict(hidden_layer_sizes=(3,), max_iter=3, random_state=0)
 ESTIMATORS = [MLPClassifier, MLPRegressor]
@@ -297,26 +313,79 @@ def init_callable(fan_in, fan_out, random_state, dtype):
     return random_state.normal(0, 0.1, (fan_in, fan_out)).astype(dtype)
 
 
+#: Valid values of the flat parameters (and of the components' same parameters).
+_RATES = st.floats(1e-5, 1.0)
+_DECAYS = st.floats(0, 0.999)
+_EPSILONS = st.sampled_from([1e-12, 1e-8, 1.0])
+_ALPHAS = st.sampled_from([0.0, 1e-4, 1.0, 1e3])
+_POWERS = st.floats(0, 3) | st.just(1e300)
+_WARMUPS = st.integers(0, 5)
+_WEIGHT_DECAYS = st.sampled_from([0.0, 0.01, 10.0])
+_BN_MOMENTA = st.floats(0.01, 1.0)
+
+#: Component instances with valid parameters, by the name of the component:
+#: values of ``solver``, ``learning_rate``, ``penalty`` and ``normalization``
+#: besides the names.
+INSTANCES = {
+    "solver": {
+        "sgd": st.builds(SGD, learning_rate=_RATES, momentum=st.floats(0, 1),
+                         nesterov=st.booleans()),
+        "adam": st.builds(Adam, learning_rate=_RATES, beta_1=_DECAYS, beta_2=_DECAYS,
+                          epsilon=_EPSILONS),
+        "adamw": st.builds(AdamW, learning_rate=_RATES, beta_1=_DECAYS, beta_2=_DECAYS,
+                           epsilon=_EPSILONS, weight_decay=_WEIGHT_DECAYS),
+        "rmsprop": st.builds(RMSprop, learning_rate=_RATES, rho=_DECAYS, epsilon=_EPSILONS),
+        "adagrad": st.builds(Adagrad, learning_rate=_RATES, epsilon=_EPSILONS),
+    },
+    "learning_rate": {
+        "constant": st.builds(Constant),
+        "invscaling": st.builds(InvScaling, power_t=_POWERS),
+        "adaptive": st.builds(Adaptive),
+        "cosine": st.builds(Cosine, warmup_iter=_WARMUPS),
+    },
+    "penalty": {
+        "l2": st.builds(L2, alpha=_ALPHAS),
+        "l1": st.builds(L1, alpha=_ALPHAS),
+        "elasticnet": st.builds(ElasticNet, alpha=_ALPHAS, l1_ratio=st.floats(0, 1)),
+    },
+    "normalization": {
+        "batch": st.builds(BatchNormalization, momentum=_BN_MOMENTA),
+        "layer": st.builds(LayerNormalization),
+    },
+}
+
+
+def _name_or_instance(draw, parameter, names):
+    """One of ``names``, drawn as without instances; in about a third of the
+    draws replaced by an instance of the component it names (where there is
+    one: not for 'lbfgs', None or names registered by other tests)."""
+    name = draw(st.sampled_from(names))
+    instances = INSTANCES[parameter]
+    if name in instances and draw(st.integers(0, 2)) == 0:
+        return draw(instances[name])
+    return name
+
+
 @st.composite
 def valid_params(draw, Est):
     hidden = draw(st.lists(st.integers(1, 4), max_size=3).map(tuple) | st.integers(1, 4))
     n_hidden = 1 if isinstance(hidden, int) else len(hidden)
-    solver = draw(st.sampled_from(SOLVERS))
+    solver = _name_or_instance(draw, "solver", SOLVERS)
+    stochastic = not (isinstance(solver, str) and solver == "lbfgs")
     rate = st.floats(0, 0.9)
     dropout = 0.0
-    if solver != "lbfgs":
+    if stochastic:
         dropout = draw(rate | st.lists(rate, min_size=n_hidden, max_size=n_hidden))
     names = st.sampled_from(sorted(ACTIVATIONS))
-    stochastic = solver != "lbfgs"
     params = dict(
         hidden_layer_sizes=hidden,
         activation=draw(names | st.lists(names, min_size=n_hidden, max_size=n_hidden)),
         solver=solver,
-        alpha=draw(st.sampled_from([0.0, 1e-4, 1.0, 1e3])),
+        alpha=draw(_ALPHAS),
         batch_size=draw(st.sampled_from(["auto", 1, 5, 1000])),
-        learning_rate=draw(st.sampled_from(list(SCHEDULES))),
-        learning_rate_init=draw(st.floats(1e-5, 1.0)),
-        power_t=draw(st.floats(0, 3) | st.just(1e300)),
+        learning_rate=_name_or_instance(draw, "learning_rate", list(SCHEDULES)),
+        learning_rate_init=draw(_RATES),
+        power_t=draw(_POWERS),
         max_iter=draw(st.integers(1, 4)),
         shuffle=draw(st.booleans()),
         random_state=draw(st.none() | st.integers(0, 2**31 - 1)),
@@ -326,20 +395,20 @@ def valid_params(draw, Est):
         nesterovs_momentum=draw(st.booleans()),
         early_stopping=draw(st.booleans()),
         validation_fraction=draw(st.floats(0.2, 0.5)),
-        beta_1=draw(st.floats(0, 0.999)),
-        beta_2=draw(st.floats(0, 0.999)),
-        epsilon=draw(st.sampled_from([1e-12, 1e-8, 1.0])),
+        beta_1=draw(_DECAYS),
+        beta_2=draw(_DECAYS),
+        epsilon=draw(_EPSILONS),
         n_iter_no_change=draw(st.sampled_from([1, 2, np.inf])),
         max_fun=draw(st.integers(1, 30)),
         init=draw(st.sampled_from([*sorted(INITIALIZERS), init_callable])),
-        penalty=draw(st.sampled_from([*PENALTIES, None])),
+        penalty=_name_or_instance(draw, "penalty", [*REGULARIZERS, None]),
         l1_ratio=draw(st.floats(0, 1)),
         dropout=dropout,
-        normalization=draw(st.sampled_from([None, *NORMALIZATIONS])),
-        batch_norm_momentum=draw(st.floats(0.01, 1.0)),
-        rho=draw(st.floats(0, 0.999)),
-        weight_decay=draw(st.sampled_from([0.0, 0.01, 10.0])),
-        warmup_iter=draw(st.integers(0, 5)),
+        normalization=_name_or_instance(draw, "normalization", [None, *NORMALIZATIONS]),
+        batch_norm_momentum=draw(_BN_MOMENTA),
+        rho=draw(_DECAYS),
+        weight_decay=draw(_WEIGHT_DECAYS),
+        warmup_iter=draw(_WARMUPS),
         max_grad_norm=draw(st.sampled_from([None, 1e-3, 1.0])) if stochastic else None,
         max_norm=draw(st.sampled_from([None, 0.1, 3.0])) if stochastic else None,
         scoring=draw(st.sampled_from([None, "loss", "r2" if Est is MLPRegressor else "f1_macro"])),

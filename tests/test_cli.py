@@ -1,6 +1,7 @@
 """The ``sknn`` command line: demo, fit, predict, errors and help."""
 
 import csv
+import importlib
 import io
 import os
 import subprocess
@@ -14,8 +15,10 @@ from sklearn.datasets import load_diabetes, load_iris, make_classification
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-import sknn._cli
-from sknn._cli import main
+from sknn.cli import main
+
+# the module of the command line (``sknn.cli.main`` names the function)
+cli_module = importlib.import_module("sknn.cli.main")
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -62,7 +65,7 @@ def run(capsys, *argv):
 
 def test_no_arguments_run_the_demo(monkeypatch):
     calls = []
-    monkeypatch.setattr(sknn._cli, "demo", lambda out: calls.append(out) or 0)
+    monkeypatch.setattr(cli_module, "demo", lambda out: calls.append(out) or 0)
     assert main([]) == 0
     assert main(["demo"]) == 0
     assert len(calls) == 2

@@ -21,7 +21,7 @@ import skops.io as sio
 from sklearn.base import clone
 from tables import CREDIT_COLUMNS, credit_frame, mixed_frame, write_like_r
 
-from sknn._cli import main
+from sknn.cli import main
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -638,7 +638,7 @@ def test_predict_in_chunks_equals_predict_whole(capsys, tmp_path):
 # the new program (ru_maxrss would start from the forking test process's).
 _MEASURE = """
 import re, sys
-from sknn._cli import main
+from sknn.cli import main
 status = main(sys.argv[1:])
 with open("/proc/self/status") as f:
     print("peak-rss-kib", re.search(r"VmHWM:\\s*(\\d+)", f.read()).group(1), file=sys.stderr)

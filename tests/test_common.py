@@ -4,6 +4,7 @@ import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import MLPClassifier, MLPRegressor
+from sknn.nn import Adagrad, BatchNormalization, Cosine, ElasticNet, Huber, VarianceScaling
 
 # Small max_iter keeps the checks fast; the checks that measure quality
 # (check_classifiers_train, check_regressors_train) still pass with it.
@@ -30,6 +31,13 @@ ESTIMATORS = [
     MLPRegressor(solver="adagrad", loss="quantile", quantile=0.5, learning_rate_init=0.05,
                  penalty="elasticnet", feature_alpha=0.01, max_iter=100),
     MLPClassifier(solver="lbfgs", penalty="l1", alpha=0.01, max_iter=100),
+    # components with their own parameters in place of names
+    MLPClassifier(
+        solver=Adagrad(learning_rate=0.05), learning_rate=Cosine(warmup_iter=3),
+        penalty=ElasticNet(alpha=0.001, l1_ratio=0.5), init=VarianceScaling(scale=2.0),
+        normalization=BatchNormalization(momentum=0.2), max_iter=100,
+    ),
+    MLPRegressor(loss=Huber(delta=0.5), solver=Adagrad(learning_rate=0.05), max_iter=100),
 ]
 
 

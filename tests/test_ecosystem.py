@@ -14,7 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from strategies import SOLVERS, Recorder
 
-import sknn._callbacks
+import sknn.nn.network
+import sknn.training.callbacks
 from sknn import MLPClassifier, MLPRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -78,6 +79,29 @@ def test_callback_can_stop_the_fit(iris, solver):
     assert len(clf.loss_curve_) == 4
 
 
+@pytest.mark.parametrize("solver", ["adam", "lbfgs"])
+def test_callbacks_end_their_tasks_when_a_fit_raises(iris, solver, monkeypatch):
+    X, y = iris
+    rec = Recorder()
+    calls = {"n": 0}
+    original = sknn.nn.network.Network.loss_grad
+
+    def failing(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise ValueError("a failure inside training")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sknn.nn.network.Network, "loss_grad", failing)
+    clf = MLPClassifier((8,), solver=solver, batch_size=50, max_iter=10, random_state=0)
+    with pytest.raises(ValueError, match="a failure inside training"):
+        clf.set_callbacks(rec).fit(X, y)
+    names = [name for _, name, _ in rec.ends]
+    assert names[-1] == "fit"  # the root task ended, after the round in progress
+    assert names.count("fit") == 1 and len(names) >= 2
+    assert not hasattr(clf, "coefs_")  # and the failed fit left nothing behind
+
+
 def test_partial_fit_is_one_epoch_task_per_call(iris):
     X, y = iris
     rec = Recorder()
@@ -128,12 +152,12 @@ def test_set_callbacks_without_sklearn_callback_module(monkeypatch):
     """An older scikit-learn without sklearn.callback: a clear ImportError."""
     monkeypatch.setitem(__import__("sys").modules, "sklearn.callback", None)
     try:
-        fallback = importlib.reload(sknn._callbacks).CallbackSupportMixin
+        fallback = importlib.reload(sknn.training.callbacks).CallbackSupportMixin
         with pytest.raises(ImportError, match=r"sklearn\.callback.*scikit-learn>=1\.9"):
             fallback().set_callbacks(ProgressBar())
     finally:
         monkeypatch.undo()
-        importlib.reload(sknn._callbacks)
+        importlib.reload(sknn.training.callbacks)
 
 
 # -------------------------------------------------------------- persistence
@@ -208,7 +232,7 @@ def test_skops_round_trip_trusts_only_sknn_types(iris, tmp_path):
         path = tmp_path / f"model{i}.skops"
         sio.dump(est, path)
         untrusted = sio.get_untrusted_types(file=path)
-        assert f"sknn._classes.{type(est).__name__}" in untrusted
+        assert f"sknn.estimators.mlp.{type(est).__name__}" in untrusted
         assert all(t.startswith("sknn.") for t in untrusted), untrusted
         with pytest.raises(sio.exceptions.UntrustedTypesFoundException):
             sio.load(path)
@@ -224,7 +248,7 @@ def test_skops_pipeline_needs_only_sknn_types(iris, tmp_path):
     pipe = make_pipeline(StandardScaler(), MLPClassifier((8,), max_iter=5, random_state=0))
     pipe.fit(X, y)
     untrusted = sio.get_untrusted_types(data=sio.dumps(pipe))
-    assert sorted(untrusted) == ["sknn._classes.MLPClassifier", "sknn._optimizers.Adam"]
+    assert sorted(untrusted) == ["sknn.estimators.mlp.MLPClassifier", "sknn.nn.optimizers.Adam"]
     restored = sio.loads(sio.dumps(pipe), trusted=untrusted)
     np.testing.assert_array_equal(restored.predict_proba(X), pipe.predict_proba(X))
 

@@ -25,7 +25,7 @@ from strategies import (
 )
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn._activations import ACTIVATIONS
+from sknn.nn import ACTIVATIONS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 

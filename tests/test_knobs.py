@@ -14,10 +14,17 @@ from sklearn.utils.estimator_checks import check_sample_weight_equivalence_on_de
 from strategies import SOLVERS, validation_rows
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn._initializers import INITIALIZERS, resolve_initializer
-from sknn._losses import LOSSES
-from sknn._network import Network, dense_stack
-from sknn._penalties import PENALTIES
+from sknn.nn import (
+    INITIALIZERS,
+    L1,
+    L2,
+    LOSSES,
+    REGULARIZERS,
+    ElasticNet,
+    GroupLasso,
+    Network,
+    dense_stack,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -42,7 +49,7 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_initializer_statistics(name):
     kind, std = EXPECTED[name]
-    init = INITIALIZERS.create(name, {})
+    init = INITIALIZERS[name]()
     W = init(FAN_IN, FAN_OUT, np.random.RandomState(0), np.float64)
     n = W.size
     assert W.shape == (FAN_IN, FAN_OUT) and W.dtype == np.float64
@@ -62,7 +69,7 @@ def test_initializer_statistics(name):
 
 def test_auto_initializer_is_sklearns_scheme():
     rng = np.random.RandomState(0)
-    init = resolve_initializer("auto", activation="logistic")
+    init = INITIALIZERS["auto"](activation="logistic")
     W = init(30, 20, rng, np.float64)
     b = init.bias(30, 20, rng, np.float64)
     bound = np.sqrt(2 / 50)
@@ -113,28 +120,53 @@ def test_callable_init_and_its_shape_check():
 @pytest.mark.parametrize("penalty, rho", [("l2", 0.0), ("l1", 1.0), ("elasticnet", 0.3)])
 @pytest.mark.parametrize("feature_alpha", [0.0, 0.4])
 def test_penalty_value_and_gradient_follow_the_formula(penalty, rho, feature_alpha):
-    net = Network(dense_stack([10, 5], "relu"), LOSSES["squared_error"](), np.float64)
+    """The value of the smooth and non-smooth parts, the smooth part's
+    gradient, and the non-smooth parts' strengths through their proximal
+    steps (soft-thresholding by ``alpha rho / (2 m)``, each row shrunk by
+    ``feature_alpha / (2 m)``)."""
+    alpha, m = 0.7, 13.0
+    regularizer = {"l2": L2(alpha), "l1": L1(alpha), "elasticnet": ElasticNet(alpha, 0.3)}[penalty]
+    group = GroupLasso(feature_alpha) if feature_alpha else None
+    net = Network(dense_stack([], 5, "relu", regularizer=regularizer, input_regularizer=group),
+                  10, LOSSES["squared_error"](), np.float64)
     net.params[:] = np.random.RandomState(0).normal(size=net.params.size)
     net.layers[0].coef[3] = 0.0  # a feature without weights
     net.grad[:] = 0.0
     W = net.layers[0].coef.copy()
-    alpha, m = 0.7, 13.0
-    params = {"alpha": alpha, "l1_ratio": 0.3, "feature_alpha": feature_alpha}
-    value = PENALTIES.create(penalty, params).add_gradient(net, m)
+    value = net.smooth_penalty(m) + net.nonsmooth_penalty(m)
     norms = np.linalg.norm(W, axis=1)
     expected = alpha / (2 * m) * np.sum(rho * np.abs(W) + (1 - rho) * W**2)
     expected += feature_alpha / (2 * m) * norms.sum()
     assert value == pytest.approx(expected, rel=1e-12)
-    rows = np.divide(W, norms[:, None], out=np.zeros_like(W), where=norms[:, None] > 0)
-    gradient = alpha / (2 * m) * (rho * np.sign(W) + 2 * (1 - rho) * W)
-    gradient += feature_alpha / (2 * m) * rows
+    # the smooth (L2) part's gradient
+    gradient = alpha / (2 * m) * 2 * (1 - rho) * W
     np.testing.assert_allclose(net.layers[0].coef_grad, gradient, rtol=1e-12)
     np.testing.assert_array_equal(net.layers[0].intercept_grad, 0)  # never penalised
+    assert all(r.stop <= W.size for r in net.regularized)  # the weights alone
+    # the non-smooth parts: the L1 part's coefficient and proximal steps
+    assert regularizer.l1_coefficient(m) == pytest.approx(alpha * rho / (2 * m), rel=1e-12)
+    attached = [r.regularizer for r in net.regularized]
+    assert attached[0] is regularizer and attached[1:] == ([group] if group else [])
+    step = 0.5
+    for r in net.regularized:
+        w = r.values.copy()
+        r.regularizer.proximal_step(w, step, m)
+        if r.regularizer is regularizer:
+            threshold = step * alpha * rho / (2 * m)
+            shrunk = np.sign(W) * np.maximum(np.abs(W) - threshold, 0.0)
+        else:
+            strength = step * feature_alpha / (2 * m)
+            scale = np.maximum(0.0, 1 - np.divide(strength, norms, out=np.full_like(norms, np.inf),
+                                                   where=norms > 0))
+            shrunk = W * scale[:, None]
+        np.testing.assert_allclose(w.reshape(W.shape), shrunk, rtol=1e-12, atol=1e-15)
+    if group is not None:
+        assert group.l1_coefficient(m) is None  # not an L1 form: L-BFGS refuses it
 
 
 @pytest.mark.usefixtures("kernels")
 @pytest.mark.parametrize("solver", SOLVERS)
-@pytest.mark.parametrize("penalty", [*PENALTIES, None])
+@pytest.mark.parametrize("penalty", [*REGULARIZERS, None])
 def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
     """loss_ = mean data loss + the penalty of the weights it was computed at."""
     X, y = make_classification(n_samples=50, n_features=4, random_state=0)
@@ -148,7 +180,7 @@ def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
         # the one full-batch epoch reports the loss at the initial weights
         start = MLPClassifier(**{**kw, "solver": "sgd", "learning_rate_init": 1e-300}).fit(X, y)
         coefs, intercepts, reported = start.coefs_, start.intercepts_, fitted.loss_curve_[0]
-    net = Network(dense_stack([4, 3, 1], "relu"), LOSSES["binary_log_loss"](), np.float64)
+    net = Network(dense_stack([3], 1, "relu"), 4, LOSSES["binary_log_loss"](), np.float64)
     net.load({"coefs_": coefs, "intercepts_": intercepts})
     data_loss = net.loss_grad(X, (y == 1).astype(float)[:, None])  # no penalty
     w = np.concatenate([c.ravel() for c in coefs])
@@ -158,7 +190,7 @@ def test_loss_includes_the_penalty_on_weights_only(solver, penalty):
 
 
 @pytest.mark.usefixtures("kernels")
-@pytest.mark.parametrize("penalty", list(PENALTIES))
+@pytest.mark.parametrize("penalty", list(REGULARIZERS))
 def test_intercepts_are_never_penalised(penalty):
     X, y = make_classification(n_samples=40, n_features=4, random_state=0)
     kw = dict(hidden_layer_sizes=(5,), solver="sgd", momentum=0.0, batch_size=40,

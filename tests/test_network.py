@@ -5,11 +5,19 @@ import pytest
 from scipy.special import expit, softmax, xlogy
 from strategies import fd_gradient, relative_error
 
-from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from sknn._layers import Dense, Dropout
-from sknn._losses import LOSSES
-from sknn._network import Network, NonFinitePreactivation, dense_stack
-from sknn._penalties import L1, L2, NO_PENALTY, ElasticNet
+from sknn.nn import (
+    ACTIVATIONS,
+    L1,
+    L2,
+    LOSSES,
+    OUTPUT_ACTIVATIONS,
+    Dense,
+    Dropout,
+    ElasticNet,
+    Network,
+    NonFinitePreactivation,
+    dense_stack,
+)
 
 # Every test here runs with the compiled loops and with the numpy fallback.
 pytestmark = pytest.mark.usefixtures("kernels")
@@ -33,22 +41,34 @@ LOSS_OF = {"softmax": "log_loss", "logistic": "binary_log_loss", "identity": "sq
            "exp": "poisson"}
 
 
-def _network(activation, out_activation, n_outputs, seed=0, dropout=()):
+def _network(activation, out_activation, n_outputs, seed=0, dropout=(), regularizer=None):
+    """A network whose dense layers' weights carry ``regularizer`` (the
+    estimators' ``penalty``)."""
     rng = np.random.RandomState(seed)
-    layers = dense_stack([N_FEATURES, *HIDDEN, n_outputs], activation, dropout)
-    net = Network(layers, LOSSES[LOSS_OF[out_activation]](), np.float64)
+    layers = dense_stack(list(HIDDEN), n_outputs, activation, dropout, regularizer=regularizer)
+    net = Network(layers, N_FEATURES, LOSSES[LOSS_OF[out_activation]](), np.float64)
     net.params[:] = rng.normal(scale=0.7, size=net.params.size)
     return net
 
 
+def _penalized_objective(net, X, Y, sw=None):
+    """The penalised objective, mean data loss + every regularizer's value,
+    with its (sub)gradient in ``net.grad``: the smooth parts' gradients (added
+    by ``loss_grad(penalize=True)``) plus the L1 parts' subgradient
+    ``l1_coefficient(m) * sign(w)`` (0 at 0)."""
+    loss = net.loss_grad(X, Y, sw, penalize=True)
+    m = float(X.shape[0]) if sw is None else float(sw.sum())
+    loss += net.nonsmooth_penalty(m)
+    for r in net.regularized:
+        grad = r.grad  # a view of net.grad
+        grad += r.regularizer.l1_coefficient(m) * np.sign(r.values)
+    return loss
 
 
-
-
-def _check_gradient(net, X, Y, sw=None, **kwargs):
-    loss = net.loss_grad(X, Y, sw, **kwargs)
+def _check_gradient(net, X, Y, sw=None):
+    loss = _penalized_objective(net, X, Y, sw)
     analytic = net.grad.copy()
-    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw, **kwargs))
+    numeric = fd_gradient(net, lambda: _penalized_objective(net, X, Y, sw))
     assert np.isfinite(loss)
     assert relative_error(analytic, numeric) < 1e-6
 
@@ -60,27 +80,28 @@ OUTPUTS = [("softmax", 3), ("logistic", 1), ("logistic", 3), ("identity", 1),
 @pytest.mark.parametrize("activation", sorted(ACTIVATIONS))
 @pytest.mark.parametrize("out_activation, n_outputs", OUTPUTS)
 def test_gradient_matches_finite_differences(activation, out_activation, n_outputs):
-    net = _network(activation, out_activation, n_outputs)
+    net = _network(activation, out_activation, n_outputs, regularizer=L2(0.3))
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets(out_activation, n_outputs, np.random.RandomState(1))
-    _check_gradient(net, X, Y, penalty=L2(0.3))
+    _check_gradient(net, X, Y)
 
 
 @pytest.mark.parametrize("out_activation, n_outputs", OUTPUTS)
 def test_gradient_with_sample_weight(out_activation, n_outputs):
-    net = _network("tanh", out_activation, n_outputs)
+    net = _network("tanh", out_activation, n_outputs, regularizer=L2(0.1))
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets(out_activation, n_outputs, np.random.RandomState(2))
     sw = np.random.RandomState(3).uniform(0.1, 3.0, size=N)
-    _check_gradient(net, X, Y, sw, penalty=L2(0.1))
+    _check_gradient(net, X, Y, sw)
 
 
-@pytest.mark.parametrize("penalty", [L1(0.5), ElasticNet(0.5, l1_ratio=0.4), NO_PENALTY])
+@pytest.mark.parametrize("penalty", [L1(0.5), ElasticNet(0.5, l1_ratio=0.4), None])
 def test_gradient_with_penalties(penalty):
-    net = _network("logistic", "identity", 2)
+    """The L1 parts through their subgradient (weights are away from 0 here)."""
+    net = _network("logistic", "identity", 2, regularizer=penalty)
     X = RNG.normal(size=(N, N_FEATURES))
     Y = _targets("identity", 2, np.random.RandomState(4))
-    _check_gradient(net, X, Y, penalty=penalty)
+    _check_gradient(net, X, Y)
 
 
 def test_gradient_with_dropout_masks():
@@ -90,8 +111,8 @@ def test_gradient_with_dropout_masks():
     Y = _targets("softmax", 3, np.random.RandomState(5))
 
     def loss_at():
-        net.set_random_state(np.random.default_rng(7))  # the same masks at every evaluation
-        return net.loss_grad(X, Y)
+        # the same masks at every evaluation
+        return net.loss_grad(X, Y, rng=np.random.default_rng(7))
 
     loss_at()
     analytic = net.grad.copy()
@@ -101,12 +122,12 @@ def test_gradient_with_dropout_masks():
 def test_sparse_input_gives_the_dense_gradient():
     import scipy.sparse as sp
 
-    net = _network("tanh", "softmax", 3)
+    net = _network("tanh", "softmax", 3, regularizer=L2(0.1))
     X = RNG.normal(size=(N, N_FEATURES)) * (RNG.uniform(size=(N, N_FEATURES)) > 0.5)
     Y = _targets("softmax", 3, np.random.RandomState(6))
-    dense_loss = net.loss_grad(X, Y, penalty=L2(0.1))
+    dense_loss = net.loss_grad(X, Y, penalize=True)
     dense_grad = net.grad.copy()
-    sparse_loss = net.loss_grad(sp.csr_matrix(X), Y, penalty=L2(0.1))
+    sparse_loss = net.loss_grad(sp.csr_matrix(X), Y, penalize=True)
     np.testing.assert_allclose(sparse_loss, dense_loss, rtol=1e-12)
     np.testing.assert_allclose(net.grad, dense_grad, rtol=1e-12, atol=1e-15)
 
@@ -115,7 +136,7 @@ def _naive_forward(net, X):
     """Each dense layer's activation of ``X @ coef + intercept``, written out."""
     A = X
     for layer in net.layers:
-        A = _naive_activation(layer.activation.name, A @ layer.coef + layer.intercept)
+        A = _naive_activation(layer.act.name, A @ layer.coef + layer.intercept)
     return A
 
 
@@ -176,7 +197,7 @@ def test_predict_matches_naive_forward(out_activation):
     net = _network("relu", out_activation, 3)
     X = RNG.normal(size=(50, N_FEATURES))
     naive = _naive_forward(net, X)
-    OUTPUT_ACTIVATIONS[out_activation](naive)
+    OUTPUT_ACTIVATIONS[out_activation].function(naive)
     for chunk_rows in (None, 1, 7):
         np.testing.assert_allclose(net.predict(X, chunk_rows=chunk_rows), naive, rtol=1e-12)
         raw = net.predict(X, chunk_rows=chunk_rows, raw=True)
@@ -197,10 +218,11 @@ def test_extreme_logits_give_finite_losses_without_warnings():
 
 
 def test_float32_network_stays_float32():
-    net = Network(dense_stack([N_FEATURES, 5, 3], "relu"), LOSSES["log_loss"](), np.float32)
+    net = Network(dense_stack([5], 3, "relu", regularizer=L2(0.1)), N_FEATURES,
+                  LOSSES["log_loss"](), np.float32)
     X = RNG.normal(size=(N, N_FEATURES)).astype(np.float32)
     Y = _targets("softmax", 3, np.random.RandomState(9)).astype(np.float32)
-    net.loss_grad(X, Y, penalty=L2(0.1))
+    net.loss_grad(X, Y, penalize=True)
     assert net.grad.dtype == np.float32
     assert net.predict(X).dtype == np.float32
 
@@ -210,13 +232,13 @@ def test_float32_network_stays_float32():
 )
 def test_parameter_counts_of_dense_networks(units, expected):
     """6 inputs, 1 output and hidden layers of 4: 7, 33, 53, 73 parameters."""
-    net = Network(dense_stack(units, "relu", (0.5,) * (len(units) - 2)), LOSSES["squared_error"](),
-                  np.float64)
+    layers = dense_stack(list(units[1:-1]), units[-1], "relu", (0.5,) * (len(units) - 2))
+    net = Network(layers, units[0], LOSSES["squared_error"](), np.float64)
     assert net.params.size == expected
 
 
 def test_layers_own_views_of_the_flat_vector_in_sklearns_packing():
-    net = _network("relu", "identity", 2, dropout=(0.5, 0.0))
+    net = _network("relu", "identity", 2, dropout=(0.5, 0.0), regularizer=L2(0.1))
     first, _, second, third = net.layers
     net.params[:] = 0
     second.coef[0, 0] = 5.0
@@ -226,7 +248,10 @@ def test_layers_own_views_of_the_flat_vector_in_sklearns_packing():
     # and the penalty sees the weight matrices alone
     assert net.params[N_FEATURES * HIDDEN[0]] == 5.0
     n_weights = N_FEATURES * HIDDEN[0] + HIDDEN[0] * HIDDEN[1] + HIDDEN[1] * 2
-    assert net.n_penalised == n_weights
+    [penalised] = net.regularized  # every dense layer's weights, joined into one slice
+    assert (penalised.start, penalised.stop) == (0, n_weights)
+    assert np.shares_memory(penalised.values, net.params[:n_weights])
+    assert penalised.values.size == n_weights
     assert net.params[n_weights + 1] == -3.0
     # gradients are views too
     net.grad[:] = 0
@@ -249,8 +274,8 @@ def test_fitted_attributes_round_trip_through_load():
 def test_inference_network_uses_the_fitted_arrays_themselves():
     net = _network("relu", "softmax", 3)
     attributes = net.fitted_attributes(copy=True)
-    layers = dense_stack([N_FEATURES, *HIDDEN, 3], "relu")
-    inference = Network.from_fitted(layers, "softmax", attributes, np.float64)
+    layers = dense_stack(list(HIDDEN), 3, "relu")
+    inference = Network.from_fitted(layers, N_FEATURES, "softmax", attributes, np.float64)
     X = RNG.normal(size=(20, N_FEATURES))
     np.testing.assert_array_equal(inference.predict(X), net.predict(X))
     assert inference.layers[0].coef is attributes["coefs_"][0]  # borrowed, not copied
@@ -260,11 +285,11 @@ def test_inference_network_uses_the_fitted_arrays_themselves():
 
 
 def test_dropout_layer_zeroes_a_fraction_p_and_gates_the_gradient():
-    layer = Dropout(400, 0.3)
+    layer = Dropout(0.3)
+    assert layer.build(400) == 400
     layer.allocate(500, np.float64, input_grad=True)
-    layer.rng = np.random.default_rng(0)
     H = np.abs(np.random.RandomState(1).normal(size=(500, 400))) + 0.1
-    dropped = layer.forward(H, training=True)
+    dropped = layer.forward(H, training=True, rng=np.random.default_rng(0))
     kept = dropped > 0
     assert 1 - kept.mean() == pytest.approx(0.3, abs=0.01)
     np.testing.assert_allclose(dropped[kept], H[kept] / 0.7)
@@ -275,7 +300,8 @@ def test_dropout_layer_zeroes_a_fraction_p_and_gates_the_gradient():
 
 
 def test_dense_layer_forward_and_backward_by_hand():
-    layer = Dense(3, 2, "relu")
+    layer = Dense(2, "relu")
+    assert layer.build(3) == 2
     layer.bind("coef", np.array([[1.0, -1.0], [0.5, 0.0], [0.0, 2.0]]), np.empty((3, 2)))
     layer.bind("intercept", np.array([0.0, 0.5]), np.empty(2))
     layer.allocate(4, np.float64, input_grad=True)

@@ -12,9 +12,7 @@ from sklearn.exceptions import ConvergenceWarning
 from strategies import ESTIMATORS, TINY, all_finite, check_outputs
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn._activations import ACTIVATIONS, OUTPUT_ACTIVATIONS
-from sknn._losses import LOSSES
-from sknn._network import Network, dense_stack
+from sknn.nn import ACTIVATIONS, LOSSES, OUTPUT_ACTIVATIONS, Network, dense_stack
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -53,12 +51,12 @@ def test_losses_are_stable_at_logits_of_1e4(dtype):
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_activations_are_finite_at_1e4(dtype):
-    for name, fn in OUTPUT_ACTIVATIONS.items():
+    for name, activation in OUTPUT_ACTIVATIONS.items():
         A = EXTREME.astype(dtype)
-        fn(A)
+        activation.function(A)
         assert np.all(np.isfinite(A)), name
     A = EXTREME.astype(dtype)
-    OUTPUT_ACTIVATIONS["softmax"](A)
+    OUTPUT_ACTIVATIONS["softmax"].function(A)
     np.testing.assert_array_equal(A[:2], [[1, 0, 0], [0, 0, 1]])
     np.testing.assert_allclose(A[2], [1 / 3] * 3, rtol=1e-6)
     for name, act in ACTIVATIONS.items():
@@ -133,7 +131,7 @@ def test_predict_proba_and_log_proba_are_stable_at_logits_of_1e4(task):
         np.testing.assert_allclose(log_proba, log_expit(Z))
     # and the training loss at those weights
     loss = "log_loss" if task == "multiclass" else "binary_log_loss"
-    net = Network(dense_stack([3, 4, Z.shape[1]], "identity"), LOSSES[loss](), np.float64)
+    net = Network(dense_stack([4], Z.shape[1], "identity"), 3, LOSSES[loss](), np.float64)
     net.load(vars(clf))
     Y = {"binary": y[:, None], "multiclass": np.eye(3)[y], "multilabel": y}[task].astype(float)
     assert np.isfinite(net.loss_grad(X, Y)) and np.all(np.isfinite(net.grad))

@@ -1,6 +1,5 @@
 """ONNX export with skl2onnx, checked by running the graphs in onnxruntime."""
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -15,7 +14,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from sknn import MLPClassifier, MLPRegressor, register_onnx_converters
-from sknn._activations import ACTIVATIONS
+from sknn.export import convert_when_imported
+from sknn.nn import ACTIVATIONS
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -229,18 +229,34 @@ def test_missing_skl2onnx_names_the_onnx_extra(monkeypatch):
 
 
 def test_a_broken_skl2onnx_does_not_stop_import_sknn(monkeypatch):
-    from sknn import _onnx
-
-    monkeypatch.setitem(sys.modules, "skl2onnx", None)  # installed, but fails to import
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: object())
-    _onnx._register_if_installed()  # no error
+    # skl2onnx installed but failing to import (None in sys.modules): registering
+    # at ``import sknn`` (convert_when_imported) raises nothing
+    monkeypatch.setitem(sys.modules, "skl2onnx", None)
+    convert_when_imported()  # no error
     with pytest.raises(ImportError, match="sknn\\[onnx\\]"):
         register_onnx_converters()
 
 
+def _fresh_interpreter(script):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    return subprocess.run([sys.executable, "-W", "ignore", "-c", script],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_import_sknn_does_not_import_skl2onnx_or_onnx():
+    """In a fresh interpreter: ``import sknn`` leaves skl2onnx and onnx unimported."""
+    result = _fresh_interpreter(
+        "import sys\n"
+        "import sknn\n"
+        "print(sorted(name for name in ('skl2onnx', 'onnx') if name in sys.modules))\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
 def test_registration_needs_no_step_from_the_user(tmp_path):
     """In a fresh interpreter: import sknn, then skl2onnx, and convert."""
-    script = (
+    result = _fresh_interpreter(
         "import numpy as np\n"
         "from sknn import MLPRegressor\n"
         "from skl2onnx import to_onnx\n"
@@ -248,8 +264,5 @@ def test_registration_needs_no_step_from_the_user(tmp_path):
         "reg = MLPRegressor(hidden_layer_sizes=(3,), solver='lbfgs', max_iter=5).fit(X, X[:, 0])\n"
         "print(to_onnx(reg, X[:1]).graph.output[0].name)\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-    result = subprocess.run([sys.executable, "-W", "ignore", "-c", script],
-                            capture_output=True, text=True, env=env, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "variable"

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sknn._optimizers import OPTIMIZERS
+from sknn.nn import OPTIMIZERS, BatchNormalization, LayerNormalization
 
 torch = pytest.importorskip("torch")  # the test extra installs it
 
@@ -11,15 +11,15 @@ torch = pytest.importorskip("torch")  # the test extra installs it
 # ('adam' is scikit-learn's, checked against it: it folds the bias correction
 # into the step size, so its epsilon is PyTorch's eps * sqrt(1 - beta_2 ** t).)
 OPTIMIZER_PAIRS = {
-    "rmsprop": (dict(learning_rate_init=0.01, rho=0.8, epsilon=1e-6),
+    "rmsprop": (dict(learning_rate=0.01, rho=0.8, epsilon=1e-6),
                 lambda p: torch.optim.RMSprop(p, lr=0.01, alpha=0.8, eps=1e-6)),
-    "adagrad": (dict(learning_rate_init=0.05, epsilon=1e-7),
+    "adagrad": (dict(learning_rate=0.05, epsilon=1e-7),
                 lambda p: torch.optim.Adagrad(p, lr=0.05, eps=1e-7)),
-    "adamw": (dict(learning_rate_init=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-6,
+    "adamw": (dict(learning_rate=0.01, beta_1=0.8, beta_2=0.95, epsilon=1e-6,
                    weight_decay=0.3),
               lambda p: torch.optim.AdamW(p, lr=0.01, betas=(0.8, 0.95), eps=1e-6,
                                           weight_decay=0.3)),
-    "sgd": (dict(learning_rate_init=0.05, momentum=0.7, nesterovs_momentum=False),
+    "sgd": (dict(learning_rate=0.05, momentum=0.7, nesterov=False),
             lambda p: torch.optim.SGD(p, lr=0.05, momentum=0.7, dampening=0.0)),
 }
 
@@ -32,8 +32,7 @@ def test_optimizer_steps_equal_pytorchs(name, n_steps):
     rng = np.random.default_rng(0)
     start = rng.normal(size=50)
     gradients = [rng.normal(size=50) * 10.0 ** rng.uniform(-3, 1) for _ in range(n_steps)]
-    ours = OPTIMIZERS[name](**hyper)
-    ours.initialize(start.size, np.float64)
+    ours = OPTIMIZERS[name](**hyper).build(start.size, np.float64)
     params = start.copy()
     reference = torch.nn.Parameter(torch.tensor(start))
     theirs = make_torch([reference])
@@ -46,14 +45,13 @@ def test_optimizer_steps_equal_pytorchs(name, n_steps):
 
 
 def _normalization_pair(kind, units, momentum=0.2):
-    from sknn._layers import BatchNormalization, LayerNormalization
-
     if kind == "batch":
-        ours = BatchNormalization(units, batch_norm_momentum=momentum)
+        ours = BatchNormalization(momentum=momentum)
         theirs = torch.nn.BatchNorm1d(units, momentum=momentum, dtype=torch.float64)
     else:
-        ours = LayerNormalization(units)
+        ours = LayerNormalization()
         theirs = torch.nn.LayerNorm(units, dtype=torch.float64)
+    assert ours.build(units) == units
     values = {p.name: np.empty(p.shape) for p in ours.parameters}
     for p in ours.parameters:
         ours.bind(p.name, values[p.name], np.empty(p.shape) if p.trainable else None)

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import pytest
 
-from sknn._cli import main as sknn_main
+from sknn.cli import main as sknn_main
 
 ROOT = Path(__file__).resolve().parents[1]
 README = ROOT / "README.md"

@@ -12,11 +12,7 @@ from sklearn.feature_selection import SelectFromModel
 from strategies import SOLVERS, STOCHASTIC_SOLVERS
 
 from sknn import MLPClassifier, SparsityDisplay
-from sknn._initializers import resolve_initializer
-from sknn._losses import LOSSES
-from sknn._network import Network, dense_stack
-from sknn._optimizers import OPTIMIZERS
-from sknn._penalties import PENALTIES
+from sknn.nn import INITIALIZERS, L1, LOSSES, OPTIMIZERS, Network, dense_stack
 
 matplotlib.use("Agg")
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -56,29 +52,42 @@ def test_l1_gives_exact_zeros_with_every_solver(data, solver, penalty):
     assert np.count_nonzero(l2.coefs_[0] == 0) == 0
 
 
-def _objective(net, X, Y, penalty):
-    return net.loss_grad(X, Y, penalty=penalty)
+def _network(n_features, penalty):
+    """The estimators' network, ``penalty`` on every dense layer's weights."""
+    return Network(dense_stack([16], 1, "relu", regularizer=penalty), n_features,
+                   LOSSES["binary_log_loss"](), np.float64)
+
+
+def _objective(net, X, Y):
+    """The penalised objective (mean data loss + every regularizer's value);
+    its subgradient goes to ``net.grad`` (``l1_coefficient(m) * sign(w)`` for
+    the L1 parts, 0 at 0)."""
+    loss = net.loss_grad(X, Y, penalize=True)
+    m = float(X.shape[0])
+    loss += net.nonsmooth_penalty(m)
+    for r in net.regularized:
+        grad = r.grad  # a view of net.grad
+        grad += r.regularizer.l1_coefficient(m) * np.sign(r.values)
+    return loss
 
 
 def _subgradient_fit(X, Y, solver, penalty, epochs, rate):
     """The method the proximal steps replace, on the same network: full-batch
     steps along the penalised objective's subgradient (sign(w) for L1)."""
-    net = Network(dense_stack([X.shape[1], 16, 1], "relu"), LOSSES["binary_log_loss"](),
-                  np.float64)
-    net.initialize(resolve_initializer("auto"), np.random.RandomState(0))
+    net = _network(X.shape[1], penalty)
+    net.initialize(INITIALIZERS["auto"](), np.random.RandomState(0))
     if solver == "lbfgs":
         def objective(x):
             net.params[...] = x
-            return net.loss_grad(X, Y, penalty=penalty), net.grad.copy()
+            return _objective(net, X, Y), net.grad.copy()
 
         result = scipy.optimize.minimize(objective, net.params.copy(), method="L-BFGS-B",
                                          jac=True, options={"maxiter": epochs, "gtol": 1e-4})
         net.params[...] = result.x
         return net
-    optimizer = OPTIMIZERS[solver](learning_rate_init=rate)
-    optimizer.initialize(net.params.size, np.float64)
+    optimizer = OPTIMIZERS[solver](learning_rate=rate).build(net.params.size, np.float64)
     for _ in range(epochs):
-        net.loss_grad(X, Y, penalty=penalty)
+        _objective(net, X, Y)
         optimizer.step(net.params, net.grad)
     return net
 
@@ -105,12 +114,11 @@ def test_objective_is_not_worse_than_the_subgradient_methods(data, solver):
     rate = RATES.get(solver, 0.001)
     kw = dict(batch_size=len(y), shuffle=False, tol=0, max_iter=300)
     proximal = _l1(solver, **kw).fit(X, y)
-    penalty = PENALTIES.create("l1", {"alpha": 1.0})
+    penalty = L1(1.0)
     reference = _subgradient_fit(X, Y, solver, penalty, 300, rate)
-    net = Network(dense_stack([X.shape[1], 16, 1], "relu"), LOSSES["binary_log_loss"](),
-                  np.float64)
+    net = _network(X.shape[1], penalty)
     net.load(vars(proximal))
-    ours, theirs = _objective(net, X, Y, penalty), _objective(reference, X, Y, penalty)
+    ours, theirs = _objective(net, X, Y), _objective(reference, X, Y)
     assert ours <= theirs * (1 + 1e-3), (ours, theirs)
     if solver == "lbfgs":  # loss_ is the objective at the final weights
         assert proximal.loss_ == pytest.approx(ours, rel=1e-9)

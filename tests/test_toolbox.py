@@ -18,10 +18,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from strategies import Recorder, fd_gradient, relative_error
 
 from sknn import MLPClassifier, MLPRegressor
-from sknn._layers import BatchNormalization, LayerNormalization
-from sknn._losses import LOSSES
-from sknn._network import Network, dense_stack
-from sknn._penalties import L2
+from sknn.nn import L2, LOSSES, BatchNormalization, LayerNormalization, Network, dense_stack
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -84,12 +81,13 @@ def test_normalized_network_gradient_matches_finite_differences(normalization, w
     X = rng.normal(size=(9, 4))
     Y = np.eye(3)[rng.randint(3, size=9)]
     sw = rng.uniform(0.2, 3.0, size=9) if weighted else None
-    layers = dense_stack([4, 5, 3, 3], ["tanh", "gelu"], (0.0, 0.0), normalization)
-    net = Network(layers, LOSSES["log_loss"](), np.float64)
+    layers = dense_stack([5, 3], 3, ["tanh", "gelu"], (0.0, 0.0), normalization(),
+                         regularizer=L2(0.3))
+    net = Network(layers, 4, LOSSES["log_loss"](), np.float64)
     net.params[:] = rng.normal(scale=0.7, size=net.params.size)
-    loss = net.loss_grad(X, Y, sw, L2(0.3))
+    loss = net.loss_grad(X, Y, sw, penalize=True)
     analytic = net.grad.copy()
-    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw, L2(0.3)))
+    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw, penalize=True))
     assert np.isfinite(loss) and relative_error(analytic, numeric) < 1e-6
 
 
@@ -221,7 +219,7 @@ def test_max_grad_norm_clips_the_step(digits):
     kw = dict(hidden_layer_sizes=(8,), solver="sgd", momentum=0, batch_size=len(y),
               alpha=0.0, max_iter=1, shuffle=False, learning_rate_init=0.5, random_state=0)
     start = MLPClassifier(**{**kw, "learning_rate_init": 1e-300}).fit(X, y)
-    net = Network(dense_stack([64, 8, 10], "relu"), LOSSES["log_loss"](), np.float64)
+    net = Network(dense_stack([8], 10, "relu"), 64, LOSSES["log_loss"](), np.float64)
     net.load(vars(start))
     net.loss_grad(X, np.eye(10)[y])
     grad = net.grad.copy()
@@ -318,9 +316,9 @@ def test_validation_data_errors(digits, kwargs, match):
 # ------------------------------------------------------------ regression losses
 LOSS_FORMULAS = {
     "absolute_error": (lambda r, p: np.abs(r).sum(axis=1), {}),
-    "huber": (lambda r, p: np.where(np.abs(r) <= p["huber_delta"], 0.5 * r**2,
-                                    p["huber_delta"] * (np.abs(r) - p["huber_delta"] / 2)
-                                    ).sum(axis=1), {"huber_delta": 0.7}),
+    "huber": (lambda r, p: np.where(np.abs(r) <= p["delta"], 0.5 * r**2,
+                                    p["delta"] * (np.abs(r) - p["delta"] / 2)
+                                    ).sum(axis=1), {"delta": 0.7}),
     "quantile": (lambda r, p: np.where(-r >= 0, p["quantile"] * -r,
                                        (p["quantile"] - 1) * -r).sum(axis=1), {"quantile": 0.8}),
 }
@@ -331,7 +329,7 @@ def test_robust_losses_values_and_gradients(name):
     formula, params = LOSS_FORMULAS[name]
     rng = np.random.RandomState(0)
     X, Y = rng.normal(size=(8, 3)), rng.normal(size=(8, 2)) * 3
-    net = Network(dense_stack([3, 4, 2], "tanh"), LOSSES.create(name, params), np.float64)
+    net = Network(dense_stack([4], 2, "tanh"), 3, LOSSES[name](**params), np.float64)
     net.params[:] = rng.normal(scale=0.7, size=net.params.size)
     loss = net.loss_grad(X, Y)
     Z = net.predict(X, raw=True)

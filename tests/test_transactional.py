@@ -29,15 +29,15 @@ from strategies import (
     strict_warnings,
 )
 
-import sknn._network
 from sknn import MLPClassifier
+from sknn.nn import Network
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 
 def _interrupt_after(monkeypatch, k, exc=KeyboardInterrupt):
     """Make Network.loss_grad raise ``exc`` on its (k+1)-th call."""
-    original = sknn._network.Network.loss_grad
+    original = Network.loss_grad
     calls = {"n": 0}
 
     def loss_grad(self, *args, **kwargs):
@@ -46,7 +46,7 @@ def _interrupt_after(monkeypatch, k, exc=KeyboardInterrupt):
             raise exc("injected")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(sknn._network.Network, "loss_grad", loss_grad)
+    monkeypatch.setattr(Network, "loss_grad", loss_grad)
     return calls
 
 

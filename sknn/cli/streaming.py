@@ -17,8 +17,8 @@ import math
 import sys
 import time
 
-from ._csvdata import target_values
-from ._tabular import Scan, TargetScan
+from .csv_files import target_values
+from .tables import Scan, TargetScan
 
 
 class ChunkProgress:
@@ -78,19 +78,14 @@ def first_pass(csv, features, target, categorical, chunksize, progress):
 
 
 def train(mlp, preprocessor, csv, features, target, text, chunksize, *, classes=None,
-          y_scaler=None, rows, out, progress, caught):
+          y_scaler=None, rows, out, progress):
     """Epochs of one ``partial_fit`` per chunk until convergence or ``max_iter``.
 
     Stops as the stochastic fit does on the training loss: when the mean
     loss of an epoch (over its rows) has not improved by more than
     ``mlp.tol`` for more than ``mlp.n_iter_no_change`` consecutive epochs.
-    Prints one line per epoch on ``out``.
-
-    Parameters
-    ----------
-    caught : list
-        The warnings recorded so far; a fit that warns it was interrupted or
-        diverged ends the epochs.
+    Prints one line per epoch on ``out``. A ``partial_fit`` that was
+    interrupted or diverged (its ``stop_reason_``) ends the epochs.
 
     Returns
     -------
@@ -110,7 +105,6 @@ def train(mlp, preprocessor, csv, features, target, text, chunksize, *, classes=
                 y = target_values(csv.path, chunk[target], target)
                 if y_scaler is not None:
                     y = y_scaler.transform(y.reshape(-1, 1)).ravel()
-                before = len(caught)
                 X = preprocessor.transform(chunk[features])
                 if classes is None:
                     mlp.partial_fit(X, y)
@@ -121,7 +115,7 @@ def train(mlp, preprocessor, csv, features, target, text, chunksize, *, classes=
                     f"sknn: epoch {epoch}/{mlp.max_iter}, chunk {i}/{n_chunks}: "
                     f"loss {mlp.loss_:.4f}"
                 )
-                stop = stop_warning(caught[before:])
+                stop = stop_message(mlp)
                 if stop:
                     progress.close()
                     return epoch, total / seen, stop
@@ -146,12 +140,12 @@ def train(mlp, preprocessor, csv, features, target, text, chunksize, *, classes=
     return epoch, loss, reason
 
 
-def stop_warning(caught):
-    """The stop reason a fit's warnings give (interrupted, diverged), or ''."""
-    texts = [str(w.message) for w in caught]
-    if any("interrupted" in t for t in texts):
+def stop_message(mlp):
+    """What a fit that ended early says of why (interrupted, diverged: its
+    record's ``stop_reason_``), or ''."""
+    if mlp.stop_reason_ == "interrupted":
         return "interrupted (Ctrl-C); the model is the one reached so far"
-    if any("diverged" in t for t in texts):
+    if mlp.stop_reason_ == "diverged":
         return (
             "the loss diverged; kept the last weights with finite outputs "
             "(try a smaller --learning-rate-init)"

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._csvdata import DataError, check_finite, decimal_comma, is_number, is_text, lines
+from .csv_files import DataError, check_finite, decimal_comma, is_number, is_text, lines
 
 # A text column with more distinct values than this, among more than this
 # share of its rows, holds IDs or free text rather than categories.
@@ -417,7 +417,7 @@ class TargetScan:
         """Take in the next chunk of the column (a Series)."""
         from sklearn.preprocessing import StandardScaler
 
-        from ._csvdata import target_values
+        from .csv_files import target_values
 
         y = target_values(self.path, series, self.name)
         kind = target_kind(y)

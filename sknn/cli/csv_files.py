@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._optional import import_optional
+from .._optional import import_optional
 
 
 class DataError(Exception):

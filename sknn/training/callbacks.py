@@ -1,4 +1,4 @@
-"""scikit-learn's experimental callback API (``sklearn.callback``) in the fit loops.
+"""scikit-learn's experimental callback API (``sklearn.callback``) in the solvers.
 
 A fit is one root task; each epoch of the stochastic solvers (each iteration
 of L-BFGS) is one sub-task. Callbacks set with ``set_callbacks``, or
@@ -7,8 +7,9 @@ propagated by a meta-estimator (``Pipeline``, ``GridSearchCV``, ...), see
 ready-to-predict copy of the model as ``fitted_estimator``. An
 ``on_fit_task_end`` returning True stops the fit after that epoch.
 
-The loops call the hooks unconditionally; when no callback is involved they
-get :data:`NO_HOOKS`, whose hooks do nothing.
+The solvers call the hooks unconditionally; when no callback is involved they
+get :data:`NO_HOOKS`, whose hooks do nothing. The trainer ends the root task
+however the fit ends (``finish``).
 """
 
 import sklearn
@@ -47,33 +48,34 @@ class _NoHooks:
     def lbfgs_iteration(self, trainer, x):
         return False
 
-    def finish(self):
+    def finish(self, trainer=None):
         pass
 
 
 NO_HOOKS = _NoHooks()
 
 
-def fit_hooks(est, X, y, sample_weight, incremental, classes):
+def fit_hooks(est, X, y, sample_weight, solver, max_iter, incremental, classes):
     """The hooks of one ``fit`` / ``partial_fit``; begins the root task.
 
     ``X``, ``y`` and ``sample_weight`` are the arguments as the user passed
     them, so a scoring callback predicts on the same data (a data frame keeps
-    its feature names). ``classes`` are the classifier's classes, else None.
+    its feature names). ``solver`` is the fit's solver (its rounds are the
+    sub-tasks), ``classes`` the classifier's classes, else None.
     """
     if not hasattr(est, "_init_callback_context") or not (
         hasattr(est, "_skl_callbacks") or hasattr(est, "_parent_callback_ctx")
     ):
         return NO_HOOKS
-    if est.solver == "lbfgs":
-        n_tasks = est.max_iter + 1  # + the task still open when scipy returns
+    if not solver.stochastic:
+        n_tasks = max_iter + 1  # + the task still open when scipy returns
     else:
-        n_tasks = 1 if incremental else est.max_iter
-    return _FitHooks(est, X, y, sample_weight, n_tasks, classes)
+        n_tasks = 1 if incremental else max_iter
+    return _FitHooks(est, X, y, sample_weight, n_tasks, classes, solver.round_name)
 
 
 class _FitHooks:
-    def __init__(self, est, X, y, sample_weight, n_tasks, classes):
+    def __init__(self, est, X, y, sample_weight, n_tasks, classes, name):
         self.est = est
         self.classes = classes
         metadata = {} if sample_weight is None else {"sample_weight": sample_weight}
@@ -82,7 +84,7 @@ class _FitHooks:
         self.root.call_on_fit_task_begin(estimator=est, **self.data)
         self.task = None
         self.stopped = False
-        self.name = "iteration" if est.solver == "lbfgs" else "epoch"
+        self.name = name
 
     def task_begin(self):
         """Begin the next epoch (or L-BFGS iteration)."""
@@ -115,13 +117,16 @@ class _FitHooks:
         self.task_begin()
         return False
 
-    def finish(self):
-        """End an epoch left open (divergence, interruption) and the root task."""
+    def finish(self, trainer=None):
+        """End an epoch left open (divergence, interruption) and the root task:
+        with the model ``trainer`` trained when the fit succeeded, with the
+        estimator as it is when the fit failed."""
         if self.task is not None:
             self.task.call_on_fit_task_end(estimator=self.est)
             self.task = None
         self.root.call_on_fit_task_end(
-            estimator=self.est, **self.data, reconstruction_attributes={}
+            estimator=self.est, **self.data,
+            reconstruction_attributes=self._snapshot(trainer) if trainer is not None else {},
         )
 
     def _snapshot(self, trainer):

@@ -15,23 +15,27 @@ loss (scikit-learn instead reports the mean over outputs for squared error but
 descends the sum, `scikit-learn#8349
 <https://github.com/scikit-learn/scikit-learn/issues/8349>`_).
 
-Losses are registered under scikit-learn's names (its ``LOSS_FUNCTIONS``,
-HistGradientBoostingRegressor's for the robust ones); the regression ones are
-the choices of ``MLPRegressor(loss=...)``, and their constructors declare
-their hyperparameters with the estimator's names.
+Losses are registered under scikit-learn's names (HistGradientBoosting's
+for the robust ones); the regression ones are the choices of
+``MLPRegressor(loss=...)``, which also takes an instance
+(``loss=Huber(delta=0.5)``). A loss is a component: its constructor declares
+its parameters.
 """
+
+from numbers import Real
 
 import numpy as np
 from scipy.special import expit, xlogy
 
 from . import _kernels
-from ._activations import _row_max, _row_sum
-from ._registry import Registry
+from .activations import _row_max, _row_sum
+from .component import Component, Interval
+from .registry import Registry
 
 __all__ = ["LOSSES", "Loss"]
 
 
-class Loss:
+class Loss(Component):
     """Base class: a per-sample loss and the output activation it pairs with.
 
     Attributes
@@ -152,23 +156,25 @@ class AbsoluteError(Loss):
 
 @LOSSES.register("huber")
 class Huber(Loss):
-    """Squared near the target, absolute beyond ``huber_delta``: ``0.5 r ** 2``
-    for ``|r| <= huber_delta``, else ``huber_delta * (|r| - huber_delta / 2)``,
+    """Squared near the target, absolute beyond ``delta``: ``0.5 r ** 2``
+    for ``|r| <= delta``, else ``delta * (|r| - delta / 2)``,
     ``r = z - y`` (PyTorch's and Keras' Huber loss with ``delta``).
 
     Examples
     --------
     >>> import numpy as np
     >>> Z = np.array([[0.5], [3.0]])
-    >>> Huber(huber_delta=1.0).loss_and_delta(Z, np.zeros((2, 1))), Z.ravel()
+    >>> Huber(delta=1.0).loss_and_delta(Z, np.zeros((2, 1))), Z.ravel()
     (array([0.125, 2.5  ]), array([0.5, 1. ]))
     """
 
-    def __init__(self, huber_delta=1.0):
-        self.huber_delta = float(huber_delta)
+    _constraints = {"delta": Interval(Real, 0, None, "neither")}
+
+    def __init__(self, delta=1.0):
+        self.delta = delta
 
     def loss_and_delta(self, Z, Y):
-        delta = Z.dtype.type(self.huber_delta)
+        delta = Z.dtype.type(self.delta)
         Z -= Y
         r = np.abs(Z)
         loss = np.where(r <= delta, 0.5 * Z * Z, delta * (r - 0.5 * delta)).sum(axis=1)
@@ -189,8 +195,10 @@ class Quantile(Loss):
     (array([0.9, 0.1]), array([-0.9,  0.1]))
     """
 
+    _constraints = {"quantile": Interval(Real, 0, 1, "neither")}
+
     def __init__(self, quantile=0.5):
-        self.quantile = float(quantile)
+        self.quantile = quantile
 
     def loss_and_delta(self, Z, Y):
         q = Z.dtype.type(self.quantile)

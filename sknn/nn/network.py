@@ -2,28 +2,35 @@
 
 A trainable :class:`Network` keeps every parameter in one flat vector (and
 its gradient in another), laid out as scikit-learn's L-BFGS packing: first
-the parameters the penalty applies to (the weight matrices), then the other
-trainable ones (intercepts, normalization scales and shifts), each layer's
-part a view bound to the layer. Optimizers and L-BFGS update the whole vector
-in a few passes, and the penalty sees the penalised parameters as one
-contiguous slice, ``params[:n_penalised]``. State the layers update
-themselves (running statistics) follows in the same buffer, outside
-``params``: ``values`` is all of it, for snapshots.
+the weight matrices, then the other trainable parameters (intercepts,
+normalization scales and shifts), each layer's part a view bound to the
+layer. Optimizers and L-BFGS update the whole vector in a few passes. State
+the layers update themselves (running statistics) follows in the same
+buffer, outside ``params``: ``values`` is all of it, for snapshots.
+
+The regularizers and constraints the layers declare on their parameters are
+collected as :attr:`Network.regularized` and applied by the solvers;
+parameters next to each other that carry the same element-wise regularizer
+are joined into one flat slice (every dense layer's weights, with the
+estimators' ``penalty``), which the regularizer treats in one pass.
 
 One forward walk (:meth:`Network.forward`) serves training, the validation
 score and prediction, which walks large inputs in chunks with per-call
 buffers (:meth:`Network.predict`).
 """
 
+import math
 from collections import defaultdict
+from typing import Any, NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
 
-from ._activations import OUTPUT_ACTIVATIONS
-from ._layers import ActivationLayer, Dense, Dropout, NonFinitePreactivation
+from .activations import OUTPUT_ACTIVATIONS
+from .component import clone_component
+from .layers import ActivationLayer, Dense, Dropout, NonFinitePreactivation
 
-__all__ = ["Network", "NonFinitePreactivation", "dense_stack", "describe"]
+__all__ = ["Network", "NonFinitePreactivation", "Regularized", "dense_stack", "describe"]
 
 # Rows per prediction chunk are chosen so that one layer's buffer holds about
 # this many values (8 MB in float64): big enough for efficient matrix
@@ -32,7 +39,8 @@ __all__ = ["Network", "NonFinitePreactivation", "dense_stack", "describe"]
 _CHUNK_VALUES = 1 << 20
 
 
-def dense_stack(units, activation, dropout=(), normalization=None, max_norm=None):
+def dense_stack(hidden, n_outputs, activation, dropout=(), normalization=None,
+                regularizer=None, input_regularizer=None, constraint=None):
     """The layers of a multi-layer perceptron.
 
     Each hidden layer is a dense layer with its activation fused, or, with a
@@ -42,79 +50,100 @@ def dense_stack(units, activation, dropout=(), normalization=None, max_norm=None
 
     Parameters
     ----------
-    units : sequence of int
-        Units per layer, input and output included.
+    hidden : sequence of int
+        Units of each hidden layer.
+    n_outputs : int
     activation : str or sequence of str
         Activation of the hidden layers, or one per hidden layer.
     dropout : sequence of float
         Drop rate after each hidden layer (none where 0, or when empty).
-    normalization : callable, optional
-        ``normalization(units) -> Layer``, placed between each hidden dense
-        layer and its activation.
-    max_norm : float, optional
-        Max-norm constraint of the hidden units' incoming weights.
+    normalization : Layer, optional
+        A layer (configured, not built) that a copy of goes between each
+        hidden dense layer and its activation.
+    regularizer : Regularizer, optional
+        Penalty on every dense layer's weights.
+    input_regularizer : Regularizer, optional
+        A further penalty on the first layer's weights (the feature group
+        lasso).
+    constraint : Constraint, optional
+        Constraint of the hidden units' incoming weights.
 
     Examples
     --------
-    >>> [type(layer).__name__ for layer in dense_stack([6, 4, 4, 1], "relu", (0.5, 0.0))]
+    >>> [type(layer).__name__ for layer in dense_stack([4, 4], 1, "relu", (0.5, 0.0))]
     ['Dense', 'Dropout', 'Dense', 'Dense']
-    >>> from sknn._layers import LayerNormalization
-    >>> [type(layer).__name__ for layer in dense_stack([6, 4, 1], ["tanh"],
-    ...                                               normalization=LayerNormalization)]
+    >>> from sknn.nn import LayerNormalization
+    >>> [type(layer).__name__ for layer in dense_stack([4], 1, ["tanh"],
+    ...                                               normalization=LayerNormalization())]
     ['Dense', 'LayerNormalization', 'ActivationLayer', 'Dense']
     """
-    n_hidden = len(units) - 2
+    n_hidden = len(hidden)
     activations = [activation] * n_hidden if isinstance(activation, str) else list(activation)
     # scikit-learn's 'auto' initialization of the output layer follows the
     # (last) hidden activation
     last = activations[-1] if activations else activation if isinstance(activation, str) else "relu"
     layers = []
-    for i, (fan_in, fan_out) in enumerate(zip(units[:-1], units[1:])):
-        if i == n_hidden:
-            layers.append(Dense(fan_in, fan_out, "identity", init_activation=last))
-            break
+    for i, units in enumerate(hidden):
+        regularizers = [r for r in (regularizer, input_regularizer if i == 0 else None) if r]
         if normalization is None:
-            layers.append(Dense(fan_in, fan_out, activations[i], max_norm=max_norm))
+            layers.append(Dense(units, activations[i], kernel_regularizer=regularizers,
+                                kernel_constraint=constraint))
         else:
-            layers.append(Dense(fan_in, fan_out, "identity", init_activation=activations[i],
-                                max_norm=max_norm))
-            layers += [normalization(fan_out), ActivationLayer(fan_out, activations[i])]
+            layers.append(Dense(units, "identity", init_activation=activations[i],
+                                kernel_regularizer=regularizers, kernel_constraint=constraint))
+            layers += [clone_component(normalization), ActivationLayer(activations[i])]
         if len(dropout) and dropout[i] > 0:
-            layers.append(Dropout(fan_out, dropout[i]))
+            layers.append(Dropout(dropout[i]))
+    regularizers = [r for r in (regularizer, input_regularizer if not hidden else None) if r]
+    layers.append(Dense(n_outputs, "identity", init_activation=last,
+                        kernel_regularizer=regularizers))
     return layers
 
 
 def describe(layers):
-    """One row per dense layer and what follows it: units, activation,
-    normalization (the layer class name, or ""), dropout rate, trainable and
-    non-trainable parameters, and, for layers bound to values, the non-zero
-    trainable parameters.
+    """One row per dense layer and what follows it: the fields each layer's
+    ``summary()`` gives (units, activation, normalization, dropout rate),
+    trainable and non-trainable parameters, and, for layers bound to values,
+    the non-zero trainable parameters. A layer before the first dense layer
+    has a row of its own.
 
     The output layer's activation is left to the caller (it is the loss's).
 
     Examples
     --------
-    >>> describe(dense_stack([6, 4, 1], "tanh", (0.5,)))[0]
+    >>> from sknn.nn import Network, SquaredError
+    >>> net = Network(dense_stack([4], 1, "tanh", (0.5,)), 6, SquaredError(), np.float64)
+    >>> describe(net.layers)[0]
     {'units': 4, 'activation': 'tanh', 'normalization': '', 'dropout': 0.5, 'params': 28, \
-'non_trainable': 0}
+'non_trainable': 0, 'nonzero': 0}
     """
     rows = []
     for layer in layers:
-        if isinstance(layer, Dense):
-            rows.append(dict(units=layer.units, activation=layer.activation.name,
-                             normalization="", dropout=0.0, params=0, non_trainable=0))
-        elif isinstance(layer, Dropout):
-            rows[-1]["dropout"] = layer.rate
-        elif isinstance(layer, ActivationLayer):
-            rows[-1]["activation"] = layer.activation.name
-        elif layer.parameters:
-            rows[-1]["normalization"] = type(layer).__name__
+        if layer.starts_row or not rows:
+            rows.append(dict(units=layer.units, activation="", normalization="", dropout=0.0,
+                             params=0, non_trainable=0))
+        row = rows[-1]
+        row.update(layer.summary())
         for p in layer.parameters:
-            rows[-1]["params" if p.trainable else "non_trainable"] += int(np.prod(p.shape))
+            row["params" if p.trainable else "non_trainable"] += int(np.prod(p.shape))
             if p.trainable and hasattr(layer, p.name):
-                rows[-1]["nonzero"] = rows[-1].get("nonzero", 0) + int(
+                row["nonzero"] = row.get("nonzero", 0) + int(
                     np.count_nonzero(getattr(layer, p.name)))
     return rows
+
+
+class Regularized(NamedTuple):
+    """A regularizer and the parameter values it is attached to.
+
+    ``values`` and ``grad`` are views of the flat vectors, ``[start:stop]``
+    (a parameter's own shape where the regularizer is not element-wise).
+    """
+
+    regularizer: Any
+    values: np.ndarray
+    grad: np.ndarray
+    start: int
+    stop: int
 
 
 class Network:
@@ -123,6 +152,9 @@ class Network:
     Parameters
     ----------
     layers : list of Layer
+        Configured layers; the network builds them in order.
+    n_inputs : int
+        Width of the input.
     loss : Loss
         The training loss, which also gives the output activation.
     dtype : numpy dtype
@@ -134,14 +166,13 @@ class Network:
         The flat trainable parameters and their gradient.
     values : ndarray
         ``params`` followed by the layers' own state (running statistics).
-    n_penalised : int
-        Length of the penalised part, ``params[:n_penalised]``.
+    regularized : list of Regularized
+        The regularizers and the parameters they are attached to.
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from sknn._losses import LOSSES
-    >>> net = Network(dense_stack([3, 5, 2], "tanh"), LOSSES["log_loss"](), np.float64)
+    >>> from sknn.nn import LogLoss
+    >>> net = Network(dense_stack([5], 2, "tanh"), 3, LogLoss(), np.float64)
     >>> net.params[:] = np.linspace(-1, 1, net.params.size)
     >>> X = np.ones((4, 3)); Y = np.eye(2)[[0, 1, 1, 0]]
     >>> round(net.loss_grad(X, Y), 4)  # mean log-loss; its gradient is in net.grad
@@ -150,58 +181,83 @@ class Network:
     array([1., 1., 1., 1.])
     """
 
-    def __init__(self, layers, loss, dtype):
-        self._setup(layers, loss.out_activation, dtype)
+    def __init__(self, layers, n_inputs, loss, dtype):
+        self._setup(layers, n_inputs, loss.out_activation, dtype)
         self.loss = loss
         bound = [(layer, p) for layer in self.layers for p in layer.parameters]
-        # penalised first, then the other trainable ones, then state; each
-        # group in layer order
-        bound.sort(key=lambda item: (not item[1].trainable, not item[1].penalised))
-        sizes = [int(np.prod(p.shape)) for _, p in bound]
+        # weights first, then the other trainable parameters, then state;
+        # each group in layer order
+        bound.sort(key=lambda item: (not item[1].trainable, not item[1].weight))
+        sizes = [math.prod(p.shape) for _, p in bound]
         n_trainable = sum(size for (_, p), size in zip(bound, sizes) if p.trainable)
         self.values = np.zeros(sum(sizes), dtype=self.dtype)
         self.params = self.values[:n_trainable]
         self.grad = np.zeros_like(self.params)
-        self.n_penalised = sum(size for (_, p), size in zip(bound, sizes) if p.penalised)
+        self.regularized, self._constrained = [], []
         start = 0
         for (layer, p), size in zip(bound, sizes):
             stop = start + size
+            value = self.values[start:stop].reshape(p.shape)
             grad = self.grad[start:stop].reshape(p.shape) if p.trainable else None
-            layer.bind(p.name, self.values[start:stop].reshape(p.shape), grad)
+            layer.bind(p.name, value, grad)
+            for regularizer in p.regularizers:
+                self._attach(regularizer, value, grad, start, stop)
+            if p.constraint is not None:
+                self._constrained.append((p.constraint, value))
             start = stop
         self._capacity = 0
 
+    def _attach(self, regularizer, value, grad, start, stop):
+        regularizer.validate()
+        if regularizer.elementwise:
+            for i, r in enumerate(self.regularized):
+                if r.regularizer is regularizer and r.stop == start:  # join the slices
+                    self.regularized[i] = Regularized(
+                        regularizer, self.params[r.start:stop], self.grad[r.start:stop],
+                        r.start, stop)
+                    return
+            value, grad = value.reshape(-1), grad.reshape(-1)
+        self.regularized.append(Regularized(regularizer, value, grad, start, stop))
+
     @classmethod
-    def from_fitted(cls, layers, out_activation, attributes, dtype):
+    def from_fitted(cls, layers, n_inputs, out_activation, attributes, dtype):
         """A network that predicts with an estimator's fitted arrays.
 
         ``attributes`` maps each parameter's ``attribute`` (``"coefs_"``, ...)
         to its list of arrays, one per layer that has the parameter, in layer
         order. The arrays are used as they are (cast only if their dtype is
-        not ``dtype``); the network cannot train.
+        not ``dtype``); the network cannot train. ``sources`` lists them as
+        ``(attribute, index, array)``.
         """
         net = cls.__new__(cls)
-        net._setup(layers, out_activation, dtype)
+        net._setup(layers, n_inputs, out_activation, dtype)
         position = defaultdict(int)
+        net.sources = []  # (attribute, index, the array as given)
         for layer in net.layers:
             for p in layer.parameters:
-                value = attributes[p.attribute][position[p.attribute]]
+                i = position[p.attribute]
+                value = attributes[p.attribute][i]
                 position[p.attribute] += 1
+                net.sources.append((p.attribute, i, value))
                 layer.bind(p.name, value.astype(net.dtype, copy=False))
         return net
 
-    def _setup(self, layers, out_activation, dtype):
+    def _setup(self, layers, n_inputs, out_activation, dtype):
         self.layers = list(layers)
+        self.n_inputs = int(n_inputs)
+        units = self.n_inputs
+        for layer in self.layers:
+            units = layer.build(units)
         self.out_activation = out_activation
+        self.output_function = OUTPUT_ACTIVATIONS[out_activation].function
         self.dtype = np.dtype(dtype)
-        self._weighted = [layer for layer in self.layers if layer.weighted]
         writers = [i for i, layer in enumerate(self.layers) if layer.writes_output]
         self._output_layer = writers[-1]
-        self.n_outputs = self.layers[self._output_layer].units
+        self.n_outputs = units
 
     # ------------------------------------------------------------ parameters
     def initialize(self, init, random_state):
-        """Draw initial parameters, layer by layer (see ``_initializers``)."""
+        """Draw initial parameters, layer by layer (see ``initializers``)."""
         for layer in self.layers:
             layer.initialize(init, random_state, self.dtype)
 
@@ -212,35 +268,39 @@ class Network:
 
     @property
     def constrained(self):
-        """Whether a layer has a constraint to apply after every step."""
-        return any(getattr(layer, "max_norm", None) is not None for layer in self.layers)
+        """Whether a parameter has a constraint to apply after every step."""
+        return bool(self._constrained)
 
     def apply_constraints(self):
-        """Project the parameters onto the layers' constraints."""
-        for layer in self.layers:
-            layer.apply_constraints()
+        """Project the parameters onto their constraints."""
+        for constraint, value in self._constrained:
+            constraint(value)
 
-    def set_random_state(self, rng):
-        """The ``numpy.random.Generator`` that training randomness draws from."""
-        for layer in self.layers:
-            layer.rng = rng
+    def smooth_penalty(self, m):
+        """Add the regularizers' smooth gradients to :attr:`grad` for a batch
+        of ``m`` samples (or weight); returns their value."""
+        return sum(r.regularizer.smooth(r.values, r.grad, m) for r in self.regularized)
+
+    def nonsmooth_penalty(self, m):
+        """The value of the regularizers' non-smooth parts."""
+        return sum(r.regularizer.nonsmooth(r.values, m) for r in self.regularized)
 
     def fitted_attributes(self, copy=False):
         """The network as scikit-learn's fitted attributes.
 
         Each parameter goes to the list named by its ``attribute``
         (``coefs_``, ``intercepts_``, ...), plus ``n_layers_``,
-        ``n_outputs_``, ``out_activation_`` and ``n_params_``. The arrays are
-        views of the flat vector unless ``copy``.
+        ``n_outputs_``, ``out_activation_``, ``n_params_`` and
+        ``n_nonzero_params_``. The arrays are views of the flat vector unless
+        ``copy``.
         """
         attributes = defaultdict(list)
         for layer in self.layers:
             for p in layer.parameters:
                 value = getattr(layer, p.name)
                 attributes[p.attribute].append(value.copy() if copy else value)
-        n_dense = sum(isinstance(layer, Dense) for layer in self.layers)
         attributes.update(
-            n_layers_=n_dense + 1,
+            n_layers_=sum(layer.starts_row for layer in self.layers) + 1,
             n_outputs_=self.n_outputs,
             out_activation_=self.out_activation,
             n_params_=int(self.params.size),
@@ -250,8 +310,8 @@ class Network:
 
     def nonzero_weights(self):
         """The number of non-zero weights of each dense layer."""
-        return [int(np.count_nonzero(layer.coef)) for layer in self.layers
-                if isinstance(layer, Dense)]
+        return [int(np.count_nonzero(getattr(layer, layer.tracked_weight)))
+                for layer in self.layers if layer.tracked_weight is not None]
 
     def load(self, attributes):
         """Copy fitted attributes (as :meth:`fitted_attributes` names them)
@@ -263,7 +323,8 @@ class Network:
                 position[p.attribute] += 1
 
     # ---------------------------------------------------------------- passes
-    def forward(self, X, training=False, outs=None, check_layers=0):
+    def forward(self, X, training=False, sample_weight=None, rng=None, outs=None,
+                check_layers=0):
         """The output of the last layer (before the output activation).
 
         Parameters
@@ -271,6 +332,10 @@ class Network:
         X : ndarray or sparse matrix of shape (n_samples, n_features)
         training : bool
             Keep what :meth:`backward` needs (see ``Layer.forward``).
+        sample_weight : ndarray of shape (n_samples,), optional
+            The batch's weights, for layers that use them in training.
+        rng : numpy.random.Generator, optional
+            Randomness of training (dropout).
         outs : list, optional
             Per layer, the buffer inference writes its output into (or None).
         check_layers : int
@@ -279,7 +344,9 @@ class Network:
         """
         A = X
         for i, layer in enumerate(self.layers):
-            A = layer.forward(A, training, None if outs is None else outs[i], i < check_layers)
+            A = layer.forward(A, training=training, sample_weight=sample_weight, rng=rng,
+                              out=None if outs is None else outs[i],
+                              check_finite=i < check_layers)
         return A
 
     def backward(self, delta):
@@ -293,13 +360,12 @@ class Network:
                 layer.allocate(rows, self.dtype, input_grad=i > 0)
             self._capacity = rows
 
-    def loss_grad(self, X, Y, sample_weight=None, penalty=None):
+    def loss_grad(self, X, Y, sample_weight=None, rng=None, penalize=False):
         """Loss of a batch, its gradient written into :attr:`grad`.
 
         The loss is ``sum_i s_i loss_i / m`` with ``m = sum_i s_i`` (the
-        number of rows without weights), plus ``penalty``'s value when one is
-        given (see ``_penalties``). A batch whose weights sum to zero carries
-        no signal: loss and gradient are zero.
+        number of rows without weights). A batch whose weights sum to zero
+        carries no signal: loss and gradient are zero.
 
         Parameters
         ----------
@@ -308,7 +374,11 @@ class Network:
             Targets (indicator matrix for classification), in the network's
             dtype.
         sample_weight : ndarray of shape (n_samples,), optional
-        penalty : Penalty, optional
+        rng : numpy.random.Generator, optional
+            Randomness of training (dropout).
+        penalize : bool
+            Add the regularizers' smooth parts (value and gradient), as
+            L-BFGS wants them.
 
         Returns
         -------
@@ -316,9 +386,7 @@ class Network:
         """
         n = X.shape[0]
         self._reserve(n)
-        for layer in self._weighted:
-            layer.sample_weight = sample_weight
-        delta = self.forward(X, training=True)
+        delta = self.forward(X, training=True, sample_weight=sample_weight, rng=rng)
         losses = self.loss.loss_and_delta(delta, Y)
         if sample_weight is None:
             m = float(n)
@@ -333,8 +401,8 @@ class Network:
         delta *= 1.0 / m
         loss /= m
         self.backward(delta)
-        if penalty is not None:
-            loss += penalty.add_gradient(self, m)
+        if penalize:
+            loss += self.smooth_penalty(m)
         return loss
 
     def predict(self, X, chunk_rows=None, check_layers=0, raw=False):
@@ -388,26 +456,20 @@ class Network:
             outs[last] = out[start:stop]
             A = self.forward(A, outs=outs, check_layers=check_layers)
             if not raw:
-                OUTPUT_ACTIVATIONS[self.out_activation](A)
+                self.output_function(A)
         return out
 
     def refresh_statistics(self, X, sample_weight=None):
         """Set the layers' running statistics to those of ``X`` at the current
-        parameters (one training pass with momentum 1)."""
-        stateful = [layer for layer in self.layers if hasattr(layer, "momentum")]
-        if not stateful:
+        parameters (one training pass)."""
+        if all(p.trainable for layer in self.layers for p in layer.parameters):
             return
-        saved = [layer.momentum for layer in stateful]
-        for layer in stateful:
-            layer.momentum = 1.0
-        try:
-            self._reserve(X.shape[0])
-            for layer in self._weighted:
-                layer.sample_weight = sample_weight
-            self.forward(X, training=True)
-        finally:
-            for layer, momentum in zip(stateful, saved):
-                layer.momentum = momentum
+        self._reserve(X.shape[0])
+        A = X
+        for layer in self.layers:
+            out = layer.forward(A, training=True, sample_weight=sample_weight)
+            layer.refresh_statistics(A, sample_weight)
+            A = out
 
     def output_bound(self, bound):
         """An upper bound of every layer's ``|output|`` for inputs bounded by ``bound``."""

@@ -16,7 +16,6 @@ Never imports scikit-learn.
 
 import numpy as np
 
-from ._layers import ActivationLayer, Dense
 
 __all__ = ["QUANTITIES", "Diagnostics"]
 
@@ -91,15 +90,15 @@ class _History:
 
 
 def _activation_sources(layers):
-    """Per hidden dense layer, the layer whose training output is its
-    activations: the dense layer itself (activation fused), or the
-    activation layer after its normalization. Dropout comes later and is
-    not seen."""
+    """Per hidden layer with a tracked weight, the layer whose training output
+    is its activations: the layer itself (a dense layer's activation is
+    fused), or the activation layer after its normalization. Dropout comes
+    later and is not seen."""
     sources = []
     for layer in layers:
-        if isinstance(layer, Dense):
+        if layer.tracked_weight is not None:
             sources.append(layer)
-        elif isinstance(layer, ActivationLayer):
+        elif layer.activates and sources:
             sources[-1] = layer
     return sources[:-1]  # the output layer's raw output is recomputed
 
@@ -127,8 +126,8 @@ class Diagnostics:
     Parameters
     ----------
     net : Network
-        The trained network (its layers as ``_network.dense_stack`` assembles
-        them).
+        The trained network: its layers with a ``tracked_weight`` (the dense
+        layers), the last of them the output layer.
     record : TrainingRecord
         Its ``diagnostics_`` (the previous fits' rows, or None) is continued
         from epoch ``len(record.loss_curve_) + 1``; each epoch's row is
@@ -137,7 +136,7 @@ class Diagnostics:
 
     def __init__(self, net, record):
         self.net, self.record = net, record
-        self.dense = [layer for layer in net.layers if isinstance(layer, Dense)]
+        self.dense = [layer for layer in net.layers if layer.tracked_weight is not None]
         self.sources = _activation_sources(net.layers)
         self.history = _History(len(self.dense), record.diagnostics_, len(record.loss_curve_))
         record.diagnostics_ = self.history.view()
@@ -149,27 +148,27 @@ class Diagnostics:
         self._silent = [np.arange(layer.units) for layer in self.sources]
         self._gradient_norms = np.zeros(len(self.dense))
         self._steps = 0
-        self._start = [layer.coef.copy() for layer in self.dense]
+        self._start = [self._weight(layer).copy() for layer in self.dense]
 
     def step(self):
         """Accumulate the batch of the training pass that just ran."""
         for j, source in enumerate(self.sources):
-            A = source._output
+            A = source.output
             self._moments[j].add(A)
             silent = self._silent[j]
             if silent.size:  # only those: once all units were active, nothing to do
                 active = A[:, silent].any(axis=0)  # NaN counts as active
                 self._silent[j] = silent[~active]
         output = self.dense[-1]
-        self._moments[-1].add(output._input @ output.coef + output.intercept)
+        self._moments[-1].add(output.input @ output.coef + output.intercept)
         for j, layer in enumerate(self.dense):
-            g = layer.coef_grad.ravel()
+            g = getattr(layer, layer.tracked_weight + "_grad").ravel()
             self._gradient_norms[j] += np.sqrt(np.dot(g, g))
         self._steps += 1
 
     def end_epoch(self):
         """Append the epoch's row to the record and start the next epoch."""
-        weights = [layer.coef for layer in self.dense]
+        weights = [self._weight(layer) for layer in self.dense]
         norms = np.array([np.linalg.norm(W) for W in weights])
         start = np.array([np.linalg.norm(W) for W in self._start])
         change = np.array([np.linalg.norm(W - W0) for W, W0 in zip(weights, self._start)])
@@ -186,6 +185,10 @@ class Diagnostics:
         })
         self.record.diagnostics_ = self.history.view()
         self._begin_epoch()
+
+    @staticmethod
+    def _weight(layer):
+        return getattr(layer, layer.tracked_weight)
 
     def iteration(self, X, Y, sample_weight, params):
         """The row of an L-BFGS iterate: one training pass over the data at

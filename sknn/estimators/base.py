@@ -1,14 +1,16 @@
 """scikit-learn glue shared by both estimators: parameters, validation, the
-network's assembly and prediction. The fit loops are in ``_fit``.
+network's assembly, training through the trainer, and prediction.
 
 Subclasses provide the hooks declared abstract on :class:`BaseMLP`: how
 targets become the output matrix (``_validate_input``), which loss they train
-(``_loss_name``) and how outputs are scored for early stopping
-(``_score_from_output``).
+(``_loss``) and how outputs are scored for early stopping
+(``_score_from_output``). The parameters become components in
+``components``; the trainer (``sknn.training``) gets a network, data and a
+plain configuration, and the fit commits what it returns.
 """
 
+import copy
 import functools
-import operator
 import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -17,7 +19,7 @@ from typing import NamedTuple, Self
 import numpy as np
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, _fit_context
-from sklearn.metrics import get_scorer_names
+from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
     Interval,
@@ -31,17 +33,17 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ._activations import ACTIVATIONS
-from ._callbacks import CallbackSupportMixin, fit_hooks
-from ._fit import Trainer, TrainingRecord
-from ._initializers import INITIALIZERS, resolve_initializer
-from ._losses import LOSSES
-from ._layers import NORMALIZATIONS
-from ._network import Network, NonFinitePreactivation, dense_stack, describe
-from ._optimizers import OPTIMIZERS
-from ._penalties import PENALTIES
-from ._schedules import SCHEDULES
-from ._typing import ArrayLike, MatrixLike, keeps_signature
+from .._typing import ArrayLike, MatrixLike, keeps_signature
+from ..nn.activations import ACTIVATIONS
+from ..nn.initializers import INITIALIZERS
+from ..nn.layers import NORMALIZATIONS, Layer
+from ..nn.network import Network, NonFinitePreactivation, dense_stack, describe
+from ..nn.optimizers import OPTIMIZERS, Optimizer
+from ..nn.regularizers import REGULARIZERS, Regularizer
+from ..nn.schedules import SCHEDULES, Schedule
+from ..training import HoldOut, Trainer, TrainingConfig, TrainingRecord, ValidationSet
+from ..training.callbacks import CallbackSupportMixin, fit_hooks
+from . import components
 
 _FLOATS = (np.float64, np.float32)
 
@@ -49,9 +51,10 @@ _FLOATS = (np.float64, np.float32)
 # built from; weak, so an estimator's attributes and its pickles stay as they are.
 _INFERENCE_NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
-# The fitted attributes holding a normalization's arrays.
-_NORMALIZATION_ARRAYS = ("normalization_scales_", "normalization_shifts_", "running_means_",
-                         "running_vars_")
+
+def _same(arrays, i, array):
+    """Whether ``arrays[i]`` is ``array`` (the same object)."""
+    return arrays is not None and i < len(arrays) and arrays[i] is array
 
 
 def _check_has_features(X, est):
@@ -121,10 +124,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
     _parameter_constraints: dict = {
         "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
         "activation": [StrOptions(ACTIVATIONS.names()), "array-like"],
-        "solver": [StrOptions(OPTIMIZERS.names("lbfgs"))],
+        "solver": [StrOptions(OPTIMIZERS.names("lbfgs")), Optimizer],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(SCHEDULES.names())],
+        "learning_rate": [StrOptions(SCHEDULES.names()), Schedule],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "max_iter": [Interval(Integral, 1, None, closed="left")],
@@ -146,10 +149,10 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         ],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions(INITIALIZERS.names()), callable],
-        "penalty": [StrOptions(PENALTIES.names()), None],
+        "penalty": [StrOptions(REGULARIZERS.names()), Regularizer, None],
         "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
-        "normalization": [StrOptions(NORMALIZATIONS.names()), None],
+        "normalization": [StrOptions(NORMALIZATIONS.names()), Layer, None],
         "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
         "rho": [Interval(Real, 0, 1, closed="left")],
         "weight_decay": [Interval(Real, 0, None, closed="left")],
@@ -177,8 +180,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         dtype, ``targets`` a :class:`_Targets`."""
 
     @abstractmethod
-    def _loss_name(self, targets):
-        """The key of ``LOSSES`` to train with."""
+    def _loss(self, targets):
+        """The loss component to train with."""
 
     @abstractmethod
     def _score_from_output(self, P, targets, sample_weight):
@@ -206,14 +209,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         hidden = self._hidden_layer_sizes()
         activations = self._hidden_activations(len(hidden))
         dropout = self._dropout_rates(len(hidden))
-        if self.solver == "lbfgs" and self.feature_alpha:
+        stochastic = components.is_stochastic(self.solver)
+        if not stochastic and self.feature_alpha:
             raise ValueError(
                 "feature_alpha is not supported with solver='lbfgs': the feature group "
                 "lasso reaches exact zeros through proximal steps, which only the "
                 "stochastic solvers take. Use e.g. solver='adam', or feature_alpha=0."
             )
         for name in ("max_grad_norm", "max_norm"):
-            if self.solver == "lbfgs" and getattr(self, name) is not None:
+            if not stochastic and getattr(self, name) is not None:
                 raise ValueError(
                     f"{name} is not supported with solver='lbfgs', whose line searches "
                     f"need the unchanged gradient and steps. Use a stochastic solver, or "
@@ -234,16 +238,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 )
         return names
 
-    def _layers(self, units, activations, dropout=()):
-        """The network's layers for ``units`` (input and output included)."""
-        normalization = None
-        if self.normalization is not None:
-            params = {"batch_norm_momentum": self.batch_norm_momentum}
-
-            def normalization(n):
-                return NORMALIZATIONS.create(self.normalization, {**params, "units": n})
-
-        return dense_stack(units, activations, dropout, normalization, self.max_norm)
+    def _layers(self, params, hidden, n_outputs, activations, dropout=()):
+        """The network's layers (configured, not built)."""
+        return dense_stack(
+            hidden, n_outputs, activations, dropout,
+            normalization=components.normalization(params),
+            regularizer=components.regularizer(params),
+            input_regularizer=components.feature_regularizer(params),
+            constraint=components.constraint(params),
+        )
 
     def _dropout_rates(self, n_hidden):
         """One drop rate per hidden layer, validated."""
@@ -255,7 +258,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                     f"dropout rates must be floats in [0, 1), got {self.dropout!r}."
                 )
         rates = tuple(float(p) for p in rates)
-        if self.solver == "lbfgs" and any(rates):
+        if not components.is_stochastic(self.solver) and any(rates):
             raise ValueError(
                 "dropout is not supported with solver='lbfgs': L-BFGS needs a "
                 "deterministic objective. Use solver='adam' or 'sgd', or dropout=0."
@@ -326,7 +329,7 @@ default=None
             raise ValueError("X_val is provided, but y_val was not provided.")
         if X_val is None:
             raise ValueError("y_val is provided, but X_val was not provided.")
-        if not self.early_stopping or self.solver == "lbfgs":
+        if not self.early_stopping or not components.is_stochastic(self.solver):
             raise ValueError(
                 "X_val and y_val are passed to fit, but only early stopping uses "
                 "them: set early_stopping=True with a stochastic solver."
@@ -358,25 +361,71 @@ default=None
             validation_data = self._validation_data(validation_data, targets, X.dtype)
 
         rng = check_random_state(self.random_state)
-        layers = self._layers([X.shape[1], *hidden, Y.shape[1]], activations, dropout)
         params = self.get_params(deep=False)
-        loss = LOSSES.create(self._loss_name(targets), params)
-        net = Network(layers, loss, X.dtype)
-        stochastic = self.solver != "lbfgs"
+        layers = self._layers(params, hidden, Y.shape[1], activations, dropout)
+        net = Network(layers, X.shape[1], self._loss(targets), X.dtype)
+        stochastic = components.is_stochastic(self.solver)
         early_stopping = self.early_stopping and stochastic  # as scikit-learn's
         if first_pass:
-            net.initialize(resolve_initializer(self.init, self.activation), rng)
+            net.initialize(components.initializer(params), rng)
             record = TrainingRecord(early_stopping, stochastic)
         else:
             self._check_warm_start_shapes(net)
             net.load(vars(self))
-            record = TrainingRecord.resume(self, early_stopping, stochastic)
-        trainer = Trainer(self, net, record, rng, incremental, params)
-        trainer.hooks = fit_hooks(self, *raw_data, incremental, targets.classes)
-        trainer.fit(X, Y, sample_weight, targets, validation_data)
-        trainer.commit(targets)
-        trainer.hooks.finish()
+            record = TrainingRecord.resume(vars(self), early_stopping, stochastic)
+        previous = getattr(self, "_optimizer", None) if incremental else None
+        solver = components.solver(params, None if previous is None else copy.deepcopy(previous))
+        config = TrainingConfig(
+            max_iter=self.max_iter, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
+            batch_size=self.batch_size, shuffle=self.shuffle,
+            max_grad_norm=self.max_grad_norm, verbose=self.verbose,
+            incremental=incremental, diagnostics=self.diagnostics,
+        )
+        validation = None
+        if validation_data is not None:
+            X_val, Y_val, targets_val, sw_val = validation_data
+            validation = ValidationSet(X_val, Y_val, targets_val, sw_val,
+                                       self._validation_score())
+        elif early_stopping:
+            validation = HoldOut(self.validation_fraction, targets.stratify, targets,
+                                 self._validation_score())
+        hooks = fit_hooks(self, *raw_data, solver, self.max_iter, incremental, targets.classes)
+        record = Trainer(net, solver, config, record, rng, hooks).fit(X, Y, sample_weight,
+                                                                      validation)
+        self._commit(net, record, solver, targets)
         return self
+
+    def _commit(self, net, record, solver, targets):
+        """Write a successful fit's network and record onto the estimator."""
+        if targets.classes is not None:
+            self.classes_ = targets.classes
+        for name, value in {**net.fitted_attributes(), **record.attributes()}.items():
+            setattr(self, name, value)
+        self._optimizer = getattr(solver, "optimizer", None)
+
+    def _validation_score(self):
+        """``score(net, P, loss, validation)`` for the estimator's ``scoring``."""
+        scoring = self.scoring
+        if scoring is None:
+            return lambda net, P, loss, val: self._score_from_output(P, val.targets, val.sw)
+        if scoring == "loss":
+            return lambda net, P, loss, val: -loss
+        scorer = get_scorer(scoring) if isinstance(scoring, str) else scoring
+
+        def score(net, P, loss, val):
+            kwargs = {} if val.sw is None else {"sample_weight": val.sw}
+            return scorer(self._snapshot(net, val.targets), val.X, val.targets.y, **kwargs)
+
+        return score
+
+    def _snapshot(self, net, targets):
+        """A copy of the estimator predicting with the network as it is now."""
+        model = copy.copy(self)
+        model.__dict__.update(net.fitted_attributes())
+        model.__dict__.pop("feature_names_in_", None)  # the data is already validated
+        if targets.classes is not None:
+            model.classes_ = targets.classes
+        return model
 
     def _check_warm_start_shapes(self, net):
         shapes = [W.shape for W in self.coefs_]
@@ -419,37 +468,38 @@ default=None
             self, X, accept_sparse=["csr", "csc"], dtype=_FLOATS, reset=False
         )
 
+    def _fitted_network(self, dtype, dropout=()):
+        """The network of the fitted arrays (used as they are where they have
+        ``dtype``), configured by the estimator's parameters."""
+        coefs = self.coefs_
+        hidden = [W.shape[1] for W in coefs[:-1]]
+        layers = self._layers(self.get_params(deep=False), hidden, coefs[-1].shape[1],
+                              self._hidden_activations(len(hidden)), dropout)
+        return Network.from_fitted(layers, coefs[0].shape[0], self.out_activation_, vars(self),
+                                   dtype)
+
     def _inference_network(self, dtype):
         """The fitted network, predicting in ``dtype`` (or wider) with the
         fitted arrays themselves, so changes made to them in place are seen.
 
-        Kept between calls while the estimator's hyperparameters and fitted
-        arrays stay the same objects (building it would be a noticeable part
-        of predicting one row); not when the arrays need a cast.
+        Kept between calls while the estimator's architecture parameters and
+        every fitted array its layers declare stay the same objects (building
+        it would be a noticeable part of predicting one row); not when the
+        arrays need a cast.
         """
-        arrays = [*self.coefs_, *self.intercepts_]
-        if self.normalization is not None:
-            for name in _NORMALIZATION_ARRAYS:
-                arrays += getattr(self, name, ())
         activation = self.activation
         if not isinstance(activation, str):
             activation = tuple(activation)
         key = (dtype, activation, self.normalization, self.out_activation_)
         cached = _INFERENCE_NETWORKS.get(self)
-        if (
-            cached is not None
-            and cached[0] == key
-            and len(cached[1]) == len(arrays)
-            and all(map(operator.is_, cached[1], arrays))
+        if cached is not None and cached[0] == key and all(
+            _same(getattr(self, attribute, None), i, array) for attribute, i, array in cached[1]
         ):
             return cached[2]
-        coefs = self.coefs_
-        units = [coefs[0].shape[0]] + [W.shape[1] for W in coefs]
-        layers = self._layers(units, self._hidden_activations(len(coefs) - 1))
-        dtype = np.result_type(dtype, arrays[0].dtype)
-        net = Network.from_fitted(layers, self.out_activation_, vars(self), dtype)
-        if all(a.dtype == dtype for a in arrays):
-            _INFERENCE_NETWORKS[self] = (key, arrays, net)
+        dtype = np.result_type(dtype, self.coefs_[0].dtype)
+        net = self._fitted_network(dtype)
+        if all(array.dtype == dtype for _, _, array in net.sources):
+            _INFERENCE_NETWORKS[self] = (key, net.sources, net)
         return net
 
     def _forward(self, X, check_input=True, raw=False):
@@ -477,7 +527,7 @@ default=None
 
     # ----------------------------------------------------------------- tools
     def _check_solver(self):
-        if self.solver not in OPTIMIZERS:
+        if not components.is_stochastic(self.solver):
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
@@ -519,19 +569,18 @@ default=None
         Total params: 53
         """
         check_is_fitted(self)
-        units = [self.n_features_in_] + [c.shape[1] for c in self.coefs_]
-        n_hidden = len(units) - 2
-        rates = self._dropout_rates(n_hidden) if self.solver != "lbfgs" else ()
-        layers = self._layers(units, self._hidden_activations(n_hidden), rates)
-        dtype = self.coefs_[0].dtype
-        blocks = describe(Network.from_fitted(layers, self.out_activation_, vars(self), dtype).layers)
+        n_hidden = len(self.coefs_) - 1
+        stochastic = components.is_stochastic(self.solver)
+        rates = self._dropout_rates(n_hidden) if stochastic else ()
+        blocks = describe(self._fitted_network(self.coefs_[0].dtype, rates).layers)
         normalized = any(block["normalization"] for block in blocks)
         sparse = any(block["nonzero"] < block["params"] for block in blocks)
         header = ["Layer", "Units", "Activation"] + ["Normalization"] * normalized
         rows = [(*header, "Dropout", "Params", *["Non-zero"] * sparse),
-                ("input", str(units[0]), "", *[""] * normalized, "", "0", *[""] * sparse)]
+                ("input", str(self.n_features_in_), "", *[""] * normalized, "", "0",
+                 *[""] * sparse)]
         for i, block in enumerate(blocks, start=1):
-            hidden = i <= n_hidden
+            hidden = i < len(blocks)
             rows.append((
                 f"hidden {i}" if hidden else "output",
                 str(block["units"]),

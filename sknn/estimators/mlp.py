@@ -13,24 +13,18 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import check_array, column_or_1d, validate_data
 
-from ._activations import ACTIVATIONS
-from ._base import _FLOATS, BaseMLP, _Targets
-from ._initializers import INITIALIZERS
-from ._losses import LOSSES
-from ._optimizers import OPTIMIZERS
-from ._penalties import PENALTIES
-from ._schedules import SCHEDULES
-from ._typing import ArrayLike, MatrixLike, keeps_signature
+from .._typing import ArrayLike, MatrixLike, keeps_signature
+from ..nn.activations import ACTIVATIONS
+from ..nn.initializers import INITIALIZERS
+from ..nn.layers import NORMALIZATIONS
+from ..nn.losses import LOSSES, BinaryLogLoss, Loss, LogLoss, Poisson
+from ..nn.optimizers import OPTIMIZERS
+from ..nn.regularizers import REGULARIZERS
+from ..nn.schedules import SCHEDULES
+from . import components
+from .base import _FLOATS, BaseMLP, _Targets
 
 _REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
-_SOLVERS = {"lbfgs", *OPTIMIZERS}
-
-# The estimators' documentation pages (the HTML representation links there and
-# to each parameter's entry).
-_DOC_LINK_TEMPLATE = (
-    "https://sknn.readthedocs.io/en/latest/api/generated/"
-    "{estimator_module}.{estimator_name}.html"
-)
 
 
 def _label_array(labels):
@@ -92,11 +86,17 @@ _COMMON_PARAMS_DOC = f"""
         'leaky_relu' has slope 0.01, 'elu' alpha 1, 'gelu' is the exact
         (erf) form. 'selu' is meant to pair with ``init='lecun_normal'``.
 
-    solver : {{{", ".join(map(repr, sorted(_SOLVERS)))}}}, default='adam'
+    solver : {{{", ".join(map(repr, sorted({"lbfgs", *OPTIMIZERS})))}}} or Optimizer, \
+default='adam'
         The weight optimizer: quasi-Newton L-BFGS (full batch, good for small
         data), or a stochastic one: stochastic gradient descent ('sgd'),
         Adam, AdamW (Adam with decoupled ``weight_decay``), RMSprop (``rho``)
-        or Adagrad, the last three as PyTorch defines them.
+        or Adagrad, the last three as PyTorch defines them. A name takes its
+        settings from the flat parameters below (``learning_rate_init``,
+        ``momentum``, ``beta_1``, ...), as scikit-learn's MLP does; an
+        optimizer instance such as ``sknn.nn.Adagrad(learning_rate=0.01)``
+        has its own parameters and defaults (``solver__learning_rate`` in a
+        grid search), and the flat ones do not apply to it.
 
     alpha : float, default=0.0001
         Strength of the penalty (see ``penalty``).
@@ -105,7 +105,7 @@ _COMMON_PARAMS_DOC = f"""
         Minibatch size of the stochastic solvers; 'auto' is
         ``min(200, n_samples)``.
 
-    learning_rate : {{{SCHEDULES.choices()}}}, default='constant'
+    learning_rate : {{{SCHEDULES.choices()}}} or Schedule, default='constant'
         Learning-rate schedule of every stochastic solver (scikit-learn's MLP
         applies it to 'sgd' only): constant; 'invscaling',
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
@@ -177,14 +177,18 @@ _COMMON_PARAMS_DOC = f"""
         Weight initializer: 'auto' is scikit-learn's scheme (drawing the same
         numbers for the same ``random_state``); the others follow Keras'
         definitions. A callable ``init(fan_in, fan_out, random_state, dtype)``
-        returns an array of shape ``(fan_in, fan_out)``. Biases start at zero
-        except with 'auto'.
+        returns an array of shape ``(fan_in, fan_out)``, as the initializer
+        instances of ``sknn.nn`` do (``VarianceScaling(scale=2.0)``). Biases
+        start at zero except with 'auto'.
 
-    penalty : {{{PENALTIES.choices()}}} or None, default='l2'
+    penalty : {{{REGULARIZERS.choices()}}}, Regularizer or None, default='l2'
         Penalty on the weights (never the intercepts), added to the mean loss
         of each batch: ``alpha / (2 m) * sum(rho * |W| + (1 - rho) * W ** 2)``
         with ``rho`` 0, 1 or ``l1_ratio``; 'l2' is scikit-learn's ``alpha``.
-        L-BFGS uses the subgradient ``sign(W)`` for the L1 part.
+        A regularizer instance (``sknn.nn.ElasticNet(alpha=0.01,
+        l1_ratio=0.5)``) has its own parameters. The stochastic solvers
+        reach exact zeros with proximal steps; L-BFGS splits the L1 part
+        into bounded positive and negative parts.
 
     l1_ratio : float, default=0.15
         L1 share ``rho`` of 'elasticnet', in [0, 1].
@@ -195,14 +199,15 @@ _COMMON_PARAMS_DOC = f"""
         predictions need no rescaling. Not available with 'lbfgs'.
 """
 
-_DESIGN_PARAMS_DOC = """
-    normalization : {'batch', 'layer'} or None, default=None
+_DESIGN_PARAMS_DOC = f"""
+    normalization : {{{NORMALIZATIONS.choices()}}}, Layer or None, default=None
         Normalization between each hidden dense layer and its activation.
         'batch' normalizes each unit by the batch's mean and variance
         (weighted by the sample weights) in training and by running averages
         of them in prediction; 'layer' normalizes each sample's units by
         their own. Both then learn a scale and a shift per unit, not
-        penalised, counted in ``n_params_``.
+        penalised, counted in ``n_params_``. A layer instance (configured,
+        not built) goes there instead, a copy per hidden layer.
 
     batch_norm_momentum : float, default=0.1
         How far batch normalization's running mean and variance move towards
@@ -322,7 +327,22 @@ _COMMON_ATTRIBUTES_DOC = """
         Number of outputs.
 
     n_params_ : int
-        Trainable parameters: ``sum(fan_in * fan_out + fan_out)``.
+        Trainable parameters: ``sum(fan_in * fan_out + fan_out)`` over the
+        dense layers, plus the learned parameters of other layers (a
+        normalization's scale and shift).
+
+    n_nonzero_params_ : int
+        Trainable parameters that are not exactly zero.
+
+    stop_reason_ : str
+        Why the last fit stopped: 'max_iter', 'no_improvement' (the
+        monitored loss or score stalled for ``n_iter_no_change`` epochs),
+        'converged' (L-BFGS met ``tol``), 'solver_failed' (L-BFGS stopped
+        for another reason), 'diverged', 'interrupted' (Ctrl-C), 'callback'
+        (a callback asked to stop) or 'one_epoch' (``partial_fit``).
+
+    stop_detail_ : str
+        L-BFGS's own message when it did not converge, else ''.
 
     out_activation_ : str
         Output activation.
@@ -345,10 +365,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     """Multi-layer perceptron classifier, a drop-in for scikit-learn's.
 
     Optimizes the log-loss (softmax cross-entropy for multiclass, logistic
-    for binary and multilabel targets) with L-BFGS, SGD or Adam, on a numpy
-    backpropagation core. Takes every parameter of
-    ``sklearn.neural_network.MLPClassifier`` with the same defaults, plus
-    ``init``, ``penalty``, ``l1_ratio``, ``dropout`` and ``class_weight``.
+    for binary and multilabel targets) with L-BFGS or a stochastic optimizer
+    (SGD, Adam, AdamW, RMSprop, Adagrad, or any ``sknn.nn.Optimizer``), on a
+    numpy backpropagation core. Takes every parameter of
+    ``sklearn.neural_network.MLPClassifier`` with the same defaults, plus the
+    network-design parameters below (initializer, penalty, dropout,
+    normalization, class weights, ...).
 
     Parameters
     ----------
@@ -390,9 +412,6 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     """
 
     loss = "log_loss"
-    _doc_link_module = "sknn"
-    _doc_link_template = _DOC_LINK_TEMPLATE
-
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
@@ -585,12 +604,12 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             )
         return per_sample
 
-    def _loss_name(self, targets):
+    def _loss(self, targets):
         # as scikit-learn: the log-loss of a logistic output (binary, multilabel,
         # or a single class) is the binary one
         if targets.multilabel or len(targets.classes) <= 2:
-            return "binary_log_loss"
-        return self.loss
+            return BinaryLogLoss()
+        return LogLoss()
 
     def _score_from_output(self, P, targets, sample_weight):
         y_pred = self._decode(P, targets.classes, targets.multilabel)
@@ -760,11 +779,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 class MLPRegressor(RegressorMixin, BaseMLP):
     """Multi-layer perceptron regressor, a drop-in for scikit-learn's.
 
-    Optimizes half the squared error (identity output) or half the Poisson
-    deviance (exponential output) with L-BFGS, SGD or Adam, on a numpy
-    backpropagation core. Takes every parameter of
-    ``sklearn.neural_network.MLPRegressor`` with the same defaults, plus
-    ``init``, ``penalty``, ``l1_ratio`` and ``dropout``.
+    Optimizes ``loss`` (half the squared error by default) with L-BFGS or a
+    stochastic optimizer (SGD, Adam, AdamW, RMSprop, Adagrad, or any
+    ``sknn.nn.Optimizer``), on a numpy backpropagation core. Takes every
+    parameter of ``sklearn.neural_network.MLPRegressor`` with the same
+    defaults, plus the network-design parameters below.
 
     With several outputs the per-sample loss is the *sum* over outputs
     (``0.5 * ||p - y||**2``), and the gradient descended is exactly its
@@ -774,12 +793,13 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     Parameters
     ----------
-    loss : {{{regression_losses}}}, default='squared_error'
+    loss : {{{regression_losses}}} or Loss, default='squared_error'
         Half squared error; half Poisson deviance with a log link (requires
         ``y >= 0``); absolute error (the conditional median); Huber's loss,
         squared within ``huber_delta`` of the target and absolute beyond; or
         the pinball loss of ``quantile`` (the conditional quantile: two such
-        models give a prediction interval).
+        models give a prediction interval). A loss instance
+        (``sknn.nn.Huber(delta=0.5)``) has its own parameters.
 
 {params}
 
@@ -816,12 +836,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     True
     """
 
-    _doc_link_module = "sknn"
-    _doc_link_template = _DOC_LINK_TEMPLATE
-
     _parameter_constraints: dict = {
         **BaseMLP._parameter_constraints,
-        "loss": [StrOptions(_REGRESSION_LOSSES)],
+        "loss": [StrOptions(_REGRESSION_LOSSES), Loss],
         "huber_delta": [Interval(Real, 0, None, closed="neither")],
         "quantile": [Interval(Real, 0, 1, closed="neither")],
     }
@@ -925,7 +942,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         )
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
+        if isinstance(components.loss(self.loss, self.get_params(deep=False)), Poisson) and (
+                np.any(y < 0)):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for "
                 "loss='poisson'."
@@ -933,8 +951,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         Y = y.reshape(y.shape[0], -1).astype(X.dtype)
         return X, Y, _Targets(y)
 
-    def _loss_name(self, targets):
-        return self.loss
+    def _loss(self, targets):
+        return components.loss(self.loss, self.get_params(deep=False))
 
     def _score_from_output(self, P, targets, sample_weight):
         y_pred = P.ravel() if P.shape[1] == 1 else P

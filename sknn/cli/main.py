@@ -17,8 +17,9 @@ import warnings
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
 
-from . import _kernels
-from ._csvdata import DataError
+from ..estimators.components import is_stochastic
+from ..nn import _kernels
+from .csv_files import DataError
 
 
 def demo(out=sys.stdout):
@@ -29,7 +30,7 @@ def demo(out=sys.stdout):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from . import MLPClassifier
+    from .. import MLPClassifier
 
     X, y = load_digits(return_X_y=True)
     X_train, X_test, y_train, y_test = train_test_split(
@@ -43,7 +44,7 @@ def demo(out=sys.stdout):
     print("StandardScaler + MLPClassifier(hidden_layer_sizes=(100,), random_state=0)", file=out)
     print(
         "sknn's elementwise loops: "
-        + ("compiled by numba" if _kernels.ENABLED else "numpy (pip install 'sknn[fast]' for numba)")
+        + ("compiled by numba" if _kernels.enabled() else "numpy (pip install 'sknn[fast]' for numba)")
         + "\n",
         file=out,
     )
@@ -229,13 +230,15 @@ def _column_names(text):
 
 
 def _parser():
-    from ._activations import ACTIVATIONS
-    from ._initializers import INITIALIZERS
-    from ._layers import NORMALIZATIONS
-    from ._losses import LOSSES
-    from ._optimizers import OPTIMIZERS
-    from ._penalties import PENALTIES
-    from ._schedules import SCHEDULES
+    from ..nn import (
+        ACTIVATIONS,
+        INITIALIZERS,
+        LOSSES,
+        NORMALIZATIONS,
+        OPTIMIZERS,
+        REGULARIZERS,
+        SCHEDULES,
+    )
 
     raw = argparse.RawDescriptionHelpFormatter
     parser = argparse.ArgumentParser(
@@ -285,8 +288,8 @@ def _parser():
         "scikit-learn's scheme)",
     )
     net.add_argument(
-        "--penalty", choices=[*sorted(PENALTIES), "none"], default="l2", metavar="NAME",
-        help=f"weight penalty: {', '.join(sorted(PENALTIES))} or none (default: l2)",
+        "--penalty", choices=[*sorted(REGULARIZERS), "none"], default="l2", metavar="NAME",
+        help=f"weight penalty: {', '.join(sorted(REGULARIZERS))} or none (default: l2)",
     )
     net.add_argument(
         "--alpha", type=_NON_NEGATIVE, default=1e-4, help="penalty strength, >= 0 (default: 1e-4)"
@@ -442,7 +445,7 @@ def _add_common(group):
 
 
 def _version():
-    from . import __version__
+    from .. import __version__
 
     return f"sknn {__version__}"
 
@@ -450,7 +453,7 @@ def _version():
 # --------------------------------------------------------------------- fit
 def _estimator(args, task):
     """The network the options describe, validated (ValueError if not)."""
-    from . import MLPClassifier, MLPRegressor
+    from .. import MLPClassifier, MLPRegressor
 
     regression = dict(loss=args.loss, huber_delta=args.huber_delta, quantile=args.quantile)
     given = {k: v for k, v in regression.items() if v is not None}
@@ -521,9 +524,9 @@ def _check_options(args):
             "--early-stopping: --chunksize trains with partial_fit, which does not stop "
             "early; leave out one of them"
         )
-    if args.solver == "lbfgs":
+    if not is_stochastic(args.solver):
         raise ValueError(
-            "--solver lbfgs: --chunksize trains with partial_fit, which L-BFGS does not "
+            f"--solver {args.solver}: --chunksize trains with partial_fit, which L-BFGS does not "
             "have; use a stochastic solver such as adam or sgd"
         )
 
@@ -541,7 +544,7 @@ def _with_scaled_target(model, args, task):
 def _final_mlp(model, step=-1):
     """The fitted network inside what ``_fit`` built (``step=0``: its
     preprocessing)."""
-    from ._tabular import _unfrozen
+    from .tables import _unfrozen
 
     model = _unfrozen(getattr(model, "regressor_", model))
     return model[step] if hasattr(model, "steps") else model
@@ -576,7 +579,7 @@ def _progress_bar(args):
             import rich  # noqa: F401
         except ImportError:
             return None
-    from ._optional import import_optional
+    from .._optional import import_optional
 
     import_optional("rich", "--progress")
     from sklearn.callback import ProgressBar
@@ -605,21 +608,18 @@ def _check_folds(args, y, task):
             )
 
 
-def _stop_reason(mlp, caught):
-    """Why the final fit stopped, from its warnings and fitted attributes."""
-    from ._stream import stop_warning
+def _stop_reason(mlp):
+    """Why the final fit stopped, from its record (``stop_reason_``)."""
+    from .streaming import stop_message
 
-    if reason := stop_warning(caught):
-        return reason
-    if any(issubclass(w.category, ConvergenceWarning) for w in caught):
-        if mlp.n_iter_ >= mlp.max_iter:
-            return f"reached --max-iter {mlp.max_iter} before converging"
-        return "L-BFGS stopped before converging: " + next(
-            str(w.message).splitlines()[1]
-            for w in caught
-            if str(w.message).startswith("lbfgs failed")
-        )
-    if mlp.solver == "lbfgs":
+    reason = mlp.stop_reason_
+    if message := stop_message(mlp):
+        return message
+    if reason == "max_iter":
+        return f"reached --max-iter {mlp.max_iter} before converging"
+    if reason == "solver_failed":
+        return "L-BFGS stopped before converging: " + mlp.stop_detail_
+    if reason == "converged":
         return "converged (L-BFGS met its tolerance)"
     if mlp.early_stopping:
         return (
@@ -634,7 +634,7 @@ def _stop_reason(mlp, caught):
 
 
 def _csv_file(args):
-    from ._csvdata import CsvFile, CsvFormat
+    from .csv_files import CsvFile, CsvFormat
 
     return CsvFile(args.data, CsvFormat(args.delimiter, args.decimal, args.encoding))
 
@@ -642,10 +642,10 @@ def _csv_file(args):
 def _report_data(out, args, csv, columns, task, distinct, n_features):
     """The report's first lines: the table, the target (``distinct`` values,
     None for more than counted), how each column is treated."""
-    from ._csvdata import shown
-    from ._tabular import describe, names_list
+    from .csv_files import shown
+    from .tables import describe, names_list
 
-    from ._tabular import MAX_CLASSES
+    from .tables import MAX_CLASSES
 
     kind = "classes" if task == "classification" else "values"
     distinct = f"more than {MAX_CLASSES}" if distinct is None else distinct
@@ -668,8 +668,8 @@ def _fit(args, out):
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
     from sklearn.pipeline import make_pipeline
 
-    from ._csvdata import target_values
-    from ._tabular import Scan, infer_task, make_preprocessor, target_kind
+    from .csv_files import target_values
+    from .tables import Scan, infer_task, make_preprocessor, target_kind
 
     csv = _csv_file(args)
     csv.require([args.target, *args.drop, *args.categorical])
@@ -677,7 +677,7 @@ def _fit(args, out):
     if not features:
         raise DataError(f"{args.data}: no feature columns besides the target {args.target!r}")
     if args.save:
-        from ._optional import import_optional
+        from .._optional import import_optional
 
         import_optional("skops.io", "sknn fit --save")
     if args.chunksize:
@@ -712,7 +712,7 @@ def _fit(args, out):
     print(f"model: ColumnTransformer + {' '.join(repr(mlp).split())}", file=out)
     metric = "accuracy" if task == "classification" else "R^2"
     # progress bars (and any verbose output) go to stderr, warnings become one line
-    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr) as caught:
+    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr):
         if args.cv:
             split = StratifiedKFold if task == "classification" else KFold
             folds = split(args.cv, shuffle=True, random_state=args.random_state)
@@ -720,10 +720,8 @@ def _fit(args, out):
             scores = cross_val_score(clone(model), X, y, cv=folds)
             cv_seconds = time.perf_counter() - start
         start = time.perf_counter()
-        before_final_fit = len(caught)
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start
-        final_fit_warnings = caught[before_final_fit:]
     mlp = _final_mlp(model)
     if args.cv:
         print(
@@ -732,8 +730,8 @@ def _fit(args, out):
             file=out,
         )
         print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
-    rounds = f"{mlp.n_iter_} {'iterations' if mlp.solver == 'lbfgs' else 'epochs'}"
-    _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp, final_fit_warnings),
+    rounds = f"{mlp.n_iter_} {'epochs' if is_stochastic(mlp.solver) else 'iterations'}"
+    _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp),
                 mlp, _final_mlp(model, step=0))
     _save(args, out, model, features, task)
     return 0
@@ -746,9 +744,9 @@ def _fit_streamed(args, out, csv, features):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from ._csvdata import target_values
-    from ._stream import ChunkProgress, first_pass, train
-    from ._tabular import infer_task, streamed_preprocessor
+    from .csv_files import target_values
+    from .streaming import ChunkProgress, first_pass, train
+    from .tables import infer_task, streamed_preprocessor
 
     progress = ChunkProgress(not args.quiet and (args.progress or sys.stderr.isatty()))
     start = time.perf_counter()
@@ -783,12 +781,12 @@ def _fit_streamed(args, out, csv, features):
     y_scaler = None
     if task == "regression" and not args.no_scale:
         y_scaler = target_scan.scaler
-    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr) as caught:
+    with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr):
         start = time.perf_counter()
         epochs, loss, reason = train(
             mlp, preprocessor, csv, features, args.target, text, args.chunksize,
             classes=classes, y_scaler=y_scaler, rows=columns.rows, out=out,
-            progress=progress, caught=caught,
+            progress=progress,
         )
         fit_seconds = time.perf_counter() - start
     model = make_pipeline(preprocessor, mlp)
@@ -809,7 +807,7 @@ def _report_fit(out, rows, seconds, rounds, loss, reason, mlp, preprocessor):
     """The report on the final fit: its time and loss, why it stopped, the
     layers, and the inputs the network no longer uses (all of their weights
     zero, as an L1 penalty or --feature-alpha leaves them)."""
-    from ._tabular import names_list
+    from .tables import names_list
 
     print(
         f"\nfitted on all {rows} rows in {seconds:.1f}s, {rounds}, final loss {loss:.4f}",
@@ -847,7 +845,7 @@ _SAFE_TYPES = ("numpy.dtype",)
 
 def _load_model(path):
     """A model file written by ``sknn fit --save`` (or ``skops.io.dump``)."""
-    from ._optional import import_optional
+    from .._optional import import_optional
 
     sio = import_optional("skops.io", "sknn predict")
     try:
@@ -891,7 +889,7 @@ class _Inputs:
         self.unseen = {}  # column -> {text: rows}
 
     def check(self, frame):
-        from ._csvdata import check_finite, lines, not_a_number
+        from .csv_files import check_finite, lines, not_a_number
 
         numeric = [f for f in self.features if not self.roles[f].text]
         for name in numeric:
@@ -946,7 +944,7 @@ class _Inputs:
 
 
 def _predict(args, out):
-    from ._tabular import feature_roles
+    from .tables import feature_roles
 
     bundle = _load_model(args.model)
     model, features = bundle["model"], bundle["features"]

@@ -11,8 +11,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, is_classifier
 from sklearn.utils.validation import check_is_fitted
 
-from ._diagnostics import QUANTITIES
-from ._optional import import_optional
+from .._optional import import_optional
+from ..training.diagnostics import QUANTITIES
+from .components import is_stochastic
 
 if TYPE_CHECKING:  # matplotlib is optional (the 'plot' extra)
     from matplotlib.axes import Axes
@@ -220,7 +221,7 @@ class LossCurveDisplay:
             validation_scores=getattr(estimator, "validation_scores_", None),
             score_name=f"validation {kind}",
             estimator_name=type(estimator).__name__ if name is None else name,
-            x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
+            x_label=_round_name(estimator),
         )
         return display.plot(ax=ax, **plot_kw)
 
@@ -440,7 +441,7 @@ class DiagnosticsDisplay:
         display = cls(
             diagnostics=estimator.diagnostics_,
             estimator_name=type(estimator).__name__ if name is None else name,
-            x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
+            x_label=_round_name(estimator),
         )
         return display.plot(quantities=quantities, axes=axes, **plot_kw)
 
@@ -572,6 +573,12 @@ class SparsityDisplay:
             nonzero_curve=estimator.nonzero_curve_,
             sizes=[W.size for W in estimator.coefs_],
             estimator_name=type(estimator).__name__ if name is None else name,
-            x_label="iteration" if getattr(estimator, "solver", None) == "lbfgs" else "epoch",
+            x_label=_round_name(estimator),
         )
         return display.plot(ax=ax, **plot_kw)
+
+
+def _round_name(estimator):
+    """What one point of the estimator's curves is: an epoch, or an L-BFGS
+    iteration (also for scikit-learn's MLP)."""
+    return "epoch" if is_stochastic(getattr(estimator, "solver", None)) else "iteration"

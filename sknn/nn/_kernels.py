@@ -3,44 +3,107 @@
 numpy makes one pass over memory per operation: an Adam step is twelve
 passes over the parameters, a bias-plus-ReLU two. A compiled loop does the
 whole operation in one pass. Every operation has a numpy version, the
-reference, written beside the math it implements (in ``_activations``,
-``_losses``, ``_penalties`` and ``_optimizers``); the loop that replaces it
+reference, written beside the math it implements (in ``activations``,
+``losses``, ``regularizers`` and ``optimizers``); the loop that replaces it
 is here, and :func:`accelerated` is the one place that chooses between them.
 Both do the same floating-point operations in the same order, without
 fast-math, so they give the same results bit for bit (tested). Two
-exceptions round differently: the sums of squares returned by the L2 and
-optimizer loops, and the row sums and ``log`` of the softmax loops.
+exceptions round differently: the sums of squares returned by the L2 loop,
+and the row sums and ``log`` of the softmax loops.
 
 Loops are compiled on first use and cached on disk (in memory only where no
 cache directory is writable). numba is the ``fast`` extra (``pip install
-sknn[fast]``); set the environment variable ``SKNN_NUMBA=0`` to use numpy
-even where numba is installed.
+sknn[fast]``). The switch: the environment variable ``SKNN_NUMBA=0`` uses
+numpy even where numba is installed, and :func:`compiled_loops` turns the
+loops off (or back on) for a block of code.
 """
 
+import contextlib
 import functools
+import importlib.util
 import math
 import os
+import threading
 
 import numpy as np
 
-__all__ = ["ENABLED", "accelerated"]
+__all__ = ["accelerated", "available", "compiled_loops", "enabled"]
 
 
-def _load_numba():
+def _numba_allowed():
+    """Whether numba is installed and not switched off, decided without
+    importing it (``import numba`` is slow: it happens when a loop first runs)."""
     if os.environ.get("SKNN_NUMBA", "1") == "0":
-        return None
-    try:
-        import numba
-    except ImportError:
-        return None
+        return False
     # NUMBA_DISABLE_JIT runs "compiled" loops as Python: far slower than numpy
-    return None if numba.config.DISABLE_JIT else numba
+    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
+        return False
+    return importlib.util.find_spec("numba") is not None
 
 
-_numba = _load_numba()
+_available = _numba_allowed()
+_enabled = _available
+_loops = []  # the names of the loops to compile, with their options
+_compiled = False
+_compile_lock = threading.Lock()
 
-#: Whether the compiled loops are used (tests switch it off to check numpy).
-ENABLED = _numba is not None
+
+def available():
+    """Whether the compiled loops can run here (numba installed and allowed)."""
+    return _available
+
+
+def enabled():
+    """Whether the compiled loops are in use now."""
+    return _enabled
+
+
+@contextlib.contextmanager
+def compiled_loops(enable):
+    """Use the compiled loops (``enable=True``, where :func:`available`) or
+    the numpy references (``False``) inside the ``with`` block.
+
+    The choice is process-wide: set it around whole fits, not while other
+    threads train.
+
+    Examples
+    --------
+    >>> with compiled_loops(False):
+    ...     enabled()
+    False
+    """
+    global _enabled
+    before = _enabled
+    _enabled = bool(enable) and available()
+    try:
+        yield
+    finally:
+        _enabled = before
+
+
+def _compile_loops():
+    """Replace every loop of this module by its numba-compiled version (each
+    compiled on its first call, or loaded from the disk cache); False where
+    numba cannot be imported after all."""
+    global _compiled, _available, _enabled
+    with _compile_lock:
+        if _compiled:
+            return True
+        try:
+            import numba
+        except ImportError:
+            _available = _enabled = False
+            return False
+        for name, options in _loops:
+            loop = globals()[name]
+            try:
+                compiled = numba.njit(nogil=True, error_model="numpy", cache=True,
+                                      **options)(loop)
+            except RuntimeError:  # no writable cache directory: compile in each process
+                compiled = numba.njit(nogil=True, error_model="numpy", **options)(loop)
+            globals()[name] = compiled
+        _compiled = True
+        return True
 
 
 def accelerated(compiled):
@@ -49,7 +112,7 @@ def accelerated(compiled):
 
     Both take the same arguments and return the same result. The decorated
     function keeps both as ``.reference`` and ``.compiled``, so tests can
-    compare them.
+    compare them. The first compiled call imports numba and compiles.
 
     Examples
     --------
@@ -61,33 +124,36 @@ def accelerated(compiled):
     """
 
     def decorate(reference):
+        def run_compiled(*args):
+            if not _compiled and not _compile_loops():
+                return reference(*args)
+            return compiled(*args)
+
         @functools.wraps(reference)
         def dispatch(*args):
-            return (compiled if ENABLED else reference)(*args)
+            return (run_compiled if _enabled else reference)(*args)
 
-        dispatch.reference, dispatch.compiled = reference, compiled
+        dispatch.reference, dispatch.compiled = reference, run_compiled
         return dispatch
 
     return decorate
 
 
 def _jit(**options):
-    """Compile the decorated loop lazily with numba (unchanged without numba).
+    """Mark the decorated loop for numba (compiled by :func:`_compile_loops`).
 
     ``error_model='numpy'`` drops the zero-division checks that would keep
     LLVM from vectorising; no ``fastmath`` unless asked, so results match
-    numpy's.
+    numpy's. Loops call each other through this module's globals, which
+    compiling rebinds, so a caller outside must go through a plain function
+    of this module (as every public loop here is).
     """
-    if _numba is None:
-        return lambda loop: loop
 
-    def compile_(loop):
-        try:
-            return _numba.njit(nogil=True, error_model="numpy", cache=True, **options)(loop)
-        except RuntimeError:  # no writable cache directory: compile anew in each process
-            return _numba.njit(nogil=True, error_model="numpy", **options)(loop)
+    def mark(loop):
+        _loops.append((loop.__name__, options))
+        return loop
 
-    return compile_
+    return mark
 
 
 @_jit(fastmath={"reassoc"})
@@ -98,9 +164,7 @@ def _plus_reassociable(total, x):
     return total + x
 
 
-# Optimizer steps with the L2 gradient folded in -------------------------------
-# ``decay * params`` joins the gradient of the first ``n_decay`` parameters;
-# the loops return the sum of their squares before the step.
+# Optimizer steps -------------------------------------------------------------
 @_jit()
 def _adam_one(w, g, mi, vi, b1, b2, c1, c2, eps, lr):
     mi = mi * b1 + g * c1
@@ -108,49 +172,45 @@ def _adam_one(w, g, mi, vi, b1, b2, c1, c2, eps, lr):
     return w - (mi / (math.sqrt(vi) + eps)) * lr, mi, vi
 
 
+def adam_step(params, grad, m, v, b1, b2, c1, c2, eps, lr):
+    """Adam's update of ``Adam.update`` in one pass."""
+    _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr)
+
+
 @_jit()
-def adam_step(params, grad, m, v, b1, b2, c1, c2, eps, lr, decay, n_decay):
-    """Adam's update of ``Adam.update``, with the L2 decay in the same pass."""
-    sq = 0.0
-    for i in range(n_decay):
-        w = params[i]
-        sq = _plus_reassociable(sq, w * w)
-        params[i], m[i], v[i] = _adam_one(w, grad[i] + w * decay, m[i], v[i], b1, b2, c1, c2, eps, lr)
-    for i in range(n_decay, params.size):
+def _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr):
+    for i in range(params.size):
         params[i], m[i], v[i] = _adam_one(params[i], grad[i], m[i], v[i], b1, b2, c1, c2, eps, lr)
-    return sq
+
+
+def sgd_step(params, grad, velocity, lr, momentum, nesterov):
+    """SGD's update of ``SGD.update`` in one pass."""
+    _sgd_loop(params, grad, velocity, lr, momentum, nesterov)
 
 
 @_jit()
-def _sgd_one(w, g, vel, lr, momentum, nesterov):
-    s = g * lr
-    vel = vel * momentum - s
-    return w + (vel * momentum - s if nesterov else vel), vel
-
-
-@_jit()
-def sgd_step(params, grad, velocity, lr, momentum, nesterov, decay, n_decay):
-    """SGD's update of ``SGD.update``, with the L2 decay in the same pass."""
-    sq = 0.0
-    for i in range(n_decay):
-        w = params[i]
-        sq = _plus_reassociable(sq, w * w)
-        params[i], velocity[i] = _sgd_one(w, grad[i] + w * decay, velocity[i], lr, momentum, nesterov)
-    for i in range(n_decay, params.size):
-        params[i], velocity[i] = _sgd_one(params[i], grad[i], velocity[i], lr, momentum, nesterov)
-    return sq
+def _sgd_loop(params, grad, velocity, lr, momentum, nesterov):
+    for i in range(params.size):
+        g = grad[i] * lr
+        vel = velocity[i] * momentum - g
+        velocity[i] = vel
+        params[i] += vel * momentum - g if nesterov else vel
 
 
 # L2 penalty ----------------------------------------------------------------
 @_jit()
-def l2_gradient(w, grad, c):
-    """``grad += c * w``; returns ``sum(w ** 2)``."""
+def _l2_gradient_loop(w, grad, c):
     total = 0.0
     for i in range(w.size):
         wi = w[i]
         grad[i] += wi * c
         total = _plus_reassociable(total, wi * wi)
     return total
+
+
+def l2_gradient(w, grad, c):
+    """``grad += c * w``; returns ``sum(w ** 2)``."""
+    return _l2_gradient_loop(w, grad, c)
 
 
 # ReLU ----------------------------------------------------------------------
@@ -184,13 +244,17 @@ def bias_relu(Z, b, check_finite):
 
 
 @_jit()
-def relu_derivative(A, delta):
-    """``delta *= (A > 0)`` in place."""
+def _relu_derivative_loop(A, delta):
     zero = delta.dtype.type(0)
     for i in range(A.shape[0]):
         for j in range(A.shape[1]):
             if not A[i, j] > zero:
                 delta[i, j] *= zero  # as numpy: -0.0 for negative delta, NaN for inf
+
+
+def relu_derivative(A, delta):
+    """``delta *= (A > 0)`` in place."""
+    _relu_derivative_loop(A, delta)
 
 
 # Softmax -------------------------------------------------------------------

@@ -1,14 +1,15 @@
-"""Registries: one per kind of building block, resolving names to objects.
+"""Registries: one per kind of building block, mapping names to entries.
 
-Activations, initializers, losses, penalties, optimizers and learning-rate
-schedules each have a :class:`Registry`. The estimators' parameter
-validation, their docstrings and the command line read the valid names from
-the registries, so registering a new entry is all it takes to make it
-available everywhere.
+Activations, initializers, losses, regularizers, optimizers, learning-rate
+schedules and normalization layers each have a :class:`Registry`. The
+estimators' parameter validation, their docstrings and the command line read
+the valid names from the registries, so registering a new entry is all it
+takes to make a name available everywhere. How the estimators' flat
+scikit-learn parameters configure the built-in entries is written out in one
+place, ``sknn.estimators.components``; an entry registered later is built
+with its own defaults (pass an instance to set its parameters).
 """
 
-import functools
-import inspect
 from collections.abc import Mapping, Set
 
 __all__ = ["Registry"]
@@ -31,8 +32,8 @@ class Registry(Mapping):
     ...         self.side = side
     >>> sorted(shapes)
     ['square']
-    >>> shapes.create("square", {"side": 2.0, "colour": "red"}).side
-    2.0
+    >>> shapes["square"]().side
+    1.0
     >>> shapes["circle"]
     Traceback (most recent call last):
     ...
@@ -69,16 +70,6 @@ class Registry(Mapping):
     def __len__(self):
         return len(self._entries)
 
-    def create(self, name, params):
-        """Instantiate the class registered as ``name``.
-
-        Its constructor declares the hyperparameters it takes; they are
-        looked up by name in ``params`` (for example an estimator's
-        ``get_params()``), and other keys are ignored.
-        """
-        cls = self[name]
-        return cls(**{key: params[key] for key in _parameter_names(cls) if key in params})
-
     def names(self, *extra, where=None):
         """A live set of the registered names (those whose entry satisfies
         ``where``), plus ``extra``: entries registered later are in it too.
@@ -95,12 +86,6 @@ class Registry(Mapping):
     def choices(self):
         """The registered names, quoted and comma separated, for documentation."""
         return ", ".join(repr(name) for name in self)
-
-
-@functools.cache
-def _parameter_names(cls):
-    # reading a signature costs more than the rest of a small fit's set-up
-    return tuple(inspect.signature(cls).parameters)
 
 
 class _Names(Set):

@@ -7,27 +7,27 @@ Every initializer, built in or the user's own, is called the same way::
 where ``random_state`` is a ``numpy.random.RandomState`` (the estimator's: no
 draw ever comes from numpy's global generator) and ``dtype`` the training
 dtype. Biases start at zero, except for initializers that draw their own with
-a ``bias(fan_out, random_state, dtype)`` method (only ``'auto'``, scikit-learn's
-scheme, does).
+a ``bias(fan_in, fan_out, random_state, dtype)`` method (only ``'auto'``,
+scikit-learn's scheme, does). An initializer that depends on the layer's
+activation has ``for_activation(name)``, returning the one for that layer.
 
-To add an initializer, subclass :class:`Initializer` (or use
-:class:`VarianceScaling` with other settings) and register it in
-:data:`INITIALIZERS`; a plain function with the signature above also works as
-``init=`` without registering.
+Initializers are components (``VarianceScaling(scale=2.0)`` has its
+parameters, for ``init__scale`` in a grid search). To add one, subclass
+:class:`Initializer` (or use :class:`VarianceScaling` with other settings) and
+register it in :data:`INITIALIZERS`; a plain function with the signature
+above also works as ``init=`` without registering.
 """
-
-import inspect
 
 import numpy as np
 
-from ._registry import Registry
+from .component import Component
+from .registry import Registry
 
 __all__ = [
     "INITIALIZERS",
     "Initializer",
     "VarianceScaling",
     "initial_parameters",
-    "resolve_initializer",
 ]
 
 # Standard deviation of a unit normal truncated to [-2, 2]; dividing by it
@@ -45,7 +45,7 @@ def _truncated_normal(rng, std, shape):
     return out * std
 
 
-class Initializer:
+class Initializer(Component):
     """Base class of the built-in initializers.
 
     ``init(fan_in, fan_out, random_state, dtype)`` returns the weights of one
@@ -59,11 +59,6 @@ class Initializer:
     def bias(self, fan_in, fan_out, random_state, dtype):
         """Initial intercepts of a layer: zeros."""
         return np.zeros(fan_out, dtype=dtype)
-
-    def __repr__(self):
-        params = inspect.signature(type(self)).parameters
-        args = ", ".join(f"{name}={getattr(self, name)!r}" for name in params)
-        return f"{type(self).__name__}({args})"
 
 
 INITIALIZERS = Registry("initializer")
@@ -236,29 +231,6 @@ class LecunNormal(VarianceScaling):
 
     def __init__(self):
         super().__init__(1.0, "fan_in", "truncated_normal")
-
-
-def resolve_initializer(init, activation="relu"):
-    """The initializer for an estimator's ``init`` parameter.
-
-    Parameters
-    ----------
-    init : str or callable
-        A key of :data:`INITIALIZERS`, or any callable with the initializer
-        signature (an :class:`Initializer` or a plain function).
-    activation : str
-        The hidden activation, which ``'auto'`` depends on.
-
-    Examples
-    --------
-    >>> resolve_initializer("he_normal")
-    HeNormal()
-    >>> resolve_initializer("auto", activation="logistic")
-    ScikitLearnUniform(activation='logistic')
-    """
-    if isinstance(init, str):
-        return INITIALIZERS.create(init, {"activation": activation})
-    return init
 
 
 def initial_parameters(init, fan_in, fan_out, random_state, dtype):
