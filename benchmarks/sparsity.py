@@ -1,6 +1,6 @@
 """What L1 and the feature group lasso eliminate, and what it costs in accuracy.
 
-Two parts:
+Three parts:
 
 * **Known informative features**: ``make_classification(2000, 50,
   n_informative=5, n_redundant=0, random_state=0)``, a network of 32 hidden
@@ -15,8 +15,15 @@ Two parts:
   known: 5-fold CV accuracy (StandardScaler pipeline) of the default network,
   L1 and the group lasso, the share of exact zeros among all weights, and the
   real and noise features the fitted models keep (mean over the folds).
+* **``feature_alpha='auto'``**, no hand-set strength: on the known-features
+  data over 5 stratified 70/30 splits, for every stochastic solver and both
+  rules, the noise features removed, the informative ones kept, the test
+  accuracy against the same network without the group lasso, and the fit
+  time of the whole path over that network's; then the bundled data sets
+  with noise columns.
 
-Run: ``python benchmarks/sparsity.py`` (``--quick`` skips the bundled data sets).
+Run: ``python benchmarks/sparsity.py`` (``--quick`` skips the bundled data
+sets; ``--only auto`` runs only the third part).
 """
 
 import argparse
@@ -163,14 +170,88 @@ def bundled():
                   f"  ({time.perf_counter() - start:.0f}s)", flush=True)
 
 
+STOCHASTIC = [s for s in SOLVERS if s != "lbfgs"]
+RULES = ["best", "one_se"]
+
+
+def auto_selection(n_splits=5, solvers=STOCHASTIC, rules=RULES):
+    """feature_alpha='auto' against the same network without the group lasso."""
+    X, y, informative = informative_columns(2000, 50, random_state=0)
+    print(f"\nfeature_alpha='auto' over {n_splits} stratified 70/30 splits of the "
+          "known-features data, hidden_layer_sizes=(32,), max_iter=1000; "
+          "the dense network is the same without the group lasso; means over the splits\n")
+    header = (f"{'solver':<9}{'rule':<8}{'dense acc':>10}{'auto acc':>10}{'noise gone':>12}"
+              f"{'inform. kept':>14}{'path / dense time':>19}")
+    print(header)
+    print("-" * len(header))
+    for solver in solvers:
+        kw = dict(hidden_layer_sizes=(32,), solver=solver, max_iter=1000, random_state=0)
+        if solver in LEARNING_RATES:
+            kw["learning_rate_init"] = LEARNING_RATES[solver]
+        rows = {rule: [] for rule in rules}
+        for seed in range(n_splits):
+            X_train, X_test, y_train, y_test = train_test_split(
+                X, y, test_size=0.3, stratify=y, random_state=seed)
+            start = time.perf_counter()
+            dense = MLPClassifier(**kw).fit(X_train, y_train)
+            dense_time = time.perf_counter() - start
+            for rule in rules:
+                start = time.perf_counter()
+                auto = MLPClassifier(feature_alpha="auto", feature_alpha_rule=rule, **kw)
+                auto.fit(X_train, y_train)
+                auto_time = time.perf_counter() - start
+                used = np.any(auto.coefs_[0] != 0, axis=1)
+                rows[rule].append((dense.score(X_test, y_test), auto.score(X_test, y_test),
+                                   np.sum(~used[~informative]), np.sum(used[informative]),
+                                   auto_time / dense_time))
+        for rule in rules:
+            m = np.mean(rows[rule], axis=0)
+            print(f"{solver:<9}{rule:<8}{m[0]:>10.3f}{m[1]:>10.3f}{m[2]:>8.1f} / 45"
+                  f"{m[3]:>10.1f} / 5{m[4]:>14.1f}x", flush=True)
+
+
+def auto_bundled(rules=RULES):
+    """feature_alpha='auto' on the bundled data sets with appended noise columns."""
+    print("\nfeature_alpha='auto' (adam), 5-fold stratified CV, StandardScaler pipeline, "
+          "hidden_layer_sizes=(32,), max_iter=1000; noise columns appended as above\n")
+    header = (f"{'data set':<22}{'model':<20}{'accuracy':>9}{'real kept':>13}"
+              f"{'noise kept':>13}")
+    print(header)
+    print("-" * len(header))
+    models = {"dense": dict(), **{f"auto, {rule}": dict(feature_alpha="auto",
+                                                        feature_alpha_rule=rule)
+                                  for rule in rules}}
+    for name, loader in BUNDLED.items():
+        X, y = loader(return_X_y=True)
+        n = X.shape[1]
+        X = np.hstack([X, np.random.RandomState(0).standard_normal(X.shape)])
+        cv = StratifiedKFold(5, shuffle=True, random_state=0)
+        for label, params in models.items():
+            start = time.perf_counter()
+            pipe = make_pipeline(StandardScaler(), MLPClassifier(
+                (32,), max_iter=1000, random_state=0, **params))
+            result = cross_validate(pipe, X, y, cv=cv, return_estimator=True)
+            kept = np.array([np.any(p[-1].coefs_[0] != 0, axis=1)
+                             for p in result["estimator"]])
+            print(f"{name + f' ({n}+{n})':<22}{label:<20}{result['test_score'].mean():>9.3f}"
+                  f"{kept[:, :n].sum(axis=1).mean():>9.1f} / {n:<2d}"
+                  f"{kept[:, n:].sum(axis=1).mean():>8.1f} / {n:<2d}"
+                  f"  ({time.perf_counter() - start:.0f}s)", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the bundled data sets")
+    parser.add_argument("--only", choices=["auto"], help="run only this part")
     args = parser.parse_args(argv)
     warnings.simplefilter("ignore", ConvergenceWarning)
-    known_features()
+    if args.only != "auto":
+        known_features()
+        if not args.quick:
+            bundled()
+    auto_selection()
     if not args.quick:
-        bundled()
+        auto_bundled()
 
 
 if __name__ == "__main__":

@@ -22,10 +22,13 @@ The package's parts:
 from . import _legacy, nn
 from .estimators import (
     DiagnosticsDisplay,
+    FeatureAlphaPath,
     LossCurveDisplay,
     MLPClassifier,
     MLPRegressor,
+    SelectionPathDisplay,
     SparsityDisplay,
+    feature_alpha_path,
 )
 from .export import convert_when_imported, register_onnx_converters
 
@@ -33,11 +36,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "DiagnosticsDisplay",
+    "FeatureAlphaPath",
     "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",
+    "SelectionPathDisplay",
     "SparsityDisplay",
     "__version__",
+    "feature_alpha_path",
     "nn",
     "register_onnx_converters",
 ]

@@ -39,6 +39,9 @@ def test_valid_hyperparameters_fit_tiny_data(data, Est, multi):
             if params.get("class_weight") == "balanced":
                 with pytest.raises(ValueError, match="balanced"):
                     clone(est).partial_fit(X, y, **kw)
+            elif params["feature_alpha"] == "auto":
+                with pytest.raises(ValueError, match="feature_alpha='auto'"):
+                    clone(est).partial_fit(X, y, **kw)
             else:
                 clone(est).partial_fit(X, y, **kw).partial_fit(X, y)
     for W in est.coefs_ + est.intercepts_:
@@ -86,7 +89,8 @@ INVALID = {
     "max_grad_norm": [0.0, -1.0, "x"],
     "max_norm": [0.0, -1.0, "x"],
     "scoring": ["bogus_metric", 3],
-    "feature_alpha": [-1.0, np.nan, "x"],
+    "feature_alpha": [-1.0, np.nan, "x", "Auto"],
+    "feature_alpha_rule": ["worst", None, 1],
     "diagnostics": ["yes", 2, None],
 }
 INVALID_CLASSIFIER = {"class_weight": ["auto", [1, 2], {0: -1.0}, {0: np.nan}]}

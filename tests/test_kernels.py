@@ -69,45 +69,44 @@ def _state(rng, n, dtype):
 @pytest.mark.parametrize("name", list(OPTIMIZERS))
 def test_optimizers_leave_the_gradient_as_it_is(name, enabled):
     # the compiled loops and the numpy reference have the same effects: the
-    # parameters and the optimizer's state change, the gradient does not
+    # parameters and the optimizer's state change, the gradient does not,
+    # with the L2 part folded into the step or without it
     params, grad = _state(np.random.default_rng(0), 1003, np.float64)[:2]
     grad[::3] = 0.0
     original = grad.copy()
     with compiled_loops(enabled):
         optimizer = OPTIMIZERS[name](learning_rate=1e-2).build(params.size, params.dtype)
-        for _ in range(2):
-            optimizer.step(params, grad)
+        for decay in (0.0, 0.5):
+            optimizer.step(params, grad, decay, 500)
     np.testing.assert_array_equal(grad, original)
 
 
+@pytest.mark.parametrize("decay", [0.0, 0.25])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("optimizer", [SGD, Adam], ids=lambda cls: cls.__name__)
-def test_compiled_optimizer_loops_equal_numpy_bit_for_bit(optimizer, dtype):
-    """SGD's and Adam's compiled updates equal their numpy updates bit for
-    bit (the L2 gradient joins ``grad`` before, see the next test), and
-    leave the gradient as it is."""
-    _require_compiled_loops()
-    update = optimizer.update
-    assert update.reference is not update.compiled
+def test_compiled_optimizer_loops_equal_numpy_bit_for_bit(optimizer, dtype, decay):
+    """SGD's and Adam's compiled steps, the L2 part folded in, equal the numpy
+    steps (L2 gradient, then the update) bit for bit over several steps; the
+    sums of squares they return agree to rounding."""
+    assert optimizer.compiled_update is not None
     params, grad = _state(np.random.default_rng(0), 1003, dtype)[:2]
-    results = []
-    for version in (update.reference, update.compiled):
-        opt = optimizer(learning_rate=1e-2).build(params.size, dtype)
-        p = params.copy()
-        for _ in range(3):
-            g = grad.copy()
-            opt.iterations += 1  # as step() counts it (Adam's bias correction)
-            version(opt, p, g)
-            np.testing.assert_array_equal(g, grad)
-        state = {k: v for k, v in vars(opt).items() if isinstance(v, np.ndarray)}
-        results.append((p, state))
-    _require_compiled_loops()
-    (p_np, state_np), (p_nb, state_nb) = results
+
+    def steps(p):
+        opt = optimizer(learning_rate=1e-2).build(p.size, dtype)
+        squares = [opt.step(p, grad, decay, 600) for _ in range(3)]
+        return squares, {k: v for k, v in vars(opt).items() if isinstance(v, np.ndarray)}
+
+    ((squares_np, state_np), (p_np,)), ((squares_nb, state_nb), (p_nb,)) = _both(steps, params)
     assert p_np.dtype == dtype and not np.array_equal(p_np, params)
     np.testing.assert_array_equal(p_np, p_nb)
     assert state_np.keys() == state_nb.keys() and state_np
     for key in state_np:
         np.testing.assert_array_equal(state_np[key], state_nb[key])
+    rel = 1e-5 if dtype == np.float32 else 1e-12
+    assert squares_nb == pytest.approx(squares_np, rel=rel)
+    if decay:
+        assert squares_np[0] == pytest.approx(float(np.sum(params[:600].astype(float) ** 2)),
+                                              rel=1e-5)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

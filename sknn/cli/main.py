@@ -178,6 +178,11 @@ def _finite(text):
 
 
 _NON_NEGATIVE = _checked(_finite, lambda v: v >= 0, "a number >= 0")
+
+
+def _feature_alpha(text):
+    return "auto" if text == "auto" else _checked(
+        _finite, lambda v: v >= 0, "a number >= 0 or auto")(text)
 _POSITIVE = _checked(_finite, lambda v: v > 0, "a number > 0")
 _FRACTION = _checked(_finite, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 _POSITIVE_INT = _checked(int, lambda v: v >= 1, "an integer >= 1")
@@ -299,9 +304,15 @@ def _parser():
         help="L1 share of elasticnet, in [0, 1] (default: 0.15)",
     )
     net.add_argument(
-        "--feature-alpha", type=_NON_NEGATIVE, default=0.0, metavar="ALPHA",
+        "--feature-alpha", type=_feature_alpha, default=0.0, metavar="ALPHA",
         help="group lasso on each input's weights, >= 0: drops inputs the network does "
-        "not need (stochastic solvers; default: 0)",
+        "not need (stochastic solvers; default: 0); 'auto' chooses it along a path of "
+        "strengths scored on held-out rows",
+    )
+    net.add_argument(
+        "--feature-alpha-rule", choices=["best", "one_se"], default="best",
+        help="the step --feature-alpha auto keeps: the lowest validation loss, or the "
+        "sparsest within one standard error of it (default: best)",
     )
     net.add_argument(
         "--dropout", type=_rates, default=0.0, metavar="RATES",
@@ -481,6 +492,7 @@ def _estimator(args, task):
         penalty=None if args.penalty == "none" else args.penalty,
         l1_ratio=args.l1_ratio,
         feature_alpha=args.feature_alpha,
+        feature_alpha_rule=args.feature_alpha_rule,
         dropout=args.dropout,
         normalization=None if args.normalization == "none" else args.normalization,
         rho=args.rho,

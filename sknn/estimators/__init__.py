@@ -3,13 +3,22 @@ Display objects, on the numpy core (``sknn.nn``) and the trainer
 (``sknn.training``). ``components`` says how their parameters become the
 core's components."""
 
-from .display import DiagnosticsDisplay, LossCurveDisplay, SparsityDisplay
+from .display import (
+    DiagnosticsDisplay,
+    LossCurveDisplay,
+    SelectionPathDisplay,
+    SparsityDisplay,
+)
 from .mlp import MLPClassifier, MLPRegressor
+from .selection import FeatureAlphaPath, feature_alpha_path
 
 __all__ = [
     "DiagnosticsDisplay",
+    "FeatureAlphaPath",
     "LossCurveDisplay",
     "MLPClassifier",
     "MLPRegressor",
+    "SelectionPathDisplay",
     "SparsityDisplay",
+    "feature_alpha_path",
 ]

@@ -35,6 +35,7 @@ from sklearn.utils.validation import (
 
 from .._typing import ArrayLike, MatrixLike, keeps_signature
 from ..nn.activations import ACTIVATIONS
+from ..nn.constraints import ZeroRows
 from ..nn.initializers import INITIALIZERS
 from ..nn.layers import NORMALIZATIONS, Layer
 from ..nn.network import Network, NonFinitePreactivation, dense_stack, describe
@@ -160,7 +161,8 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
-        "feature_alpha": [Interval(Real, 0, None, closed="left")],
+        "feature_alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
+        "feature_alpha_rule": [StrOptions({"best", "one_se"})],
         "diagnostics": ["boolean"],
     }
 
@@ -238,14 +240,19 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
                 )
         return names
 
-    def _layers(self, params, hidden, n_outputs, activations, dropout=()):
-        """The network's layers (configured, not built)."""
+    def _layers(self, params, hidden, n_outputs, activations, dropout=(), frozen_features=None):
+        """The network's layers (configured, not built); ``frozen_features``
+        are inputs kept at zero weight (a feature-selection path's)."""
+        frozen = None
+        if frozen_features is not None and np.any(frozen_features):
+            frozen = ZeroRows(frozen_features)
         return dense_stack(
             hidden, n_outputs, activations, dropout,
             normalization=components.normalization(params),
             regularizer=components.regularizer(params),
             input_regularizer=components.feature_regularizer(params),
             constraint=components.constraint(params),
+            input_constraint=frozen,
         )
 
     def _dropout_rates(self, n_hidden):
@@ -346,11 +353,14 @@ default=None
 
     @_overflow_checked
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
-             validation_data=None):
+             validation_data=None, frozen_features=None):
         raw_data = (X, y, sample_weight)  # as passed, for scoring callbacks
         hidden, activations, dropout = self._validate_knobs()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if isinstance(self.feature_alpha, str):
+            return self._fit_feature_alpha_path(X, y, sample_weight, incremental,
+                                                validation_data)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         _check_has_features(X, self)
         X, Y, targets = self._validate_input(X, y, incremental, reset=first_pass, classes=classes)
@@ -362,7 +372,7 @@ default=None
 
         rng = check_random_state(self.random_state)
         params = self.get_params(deep=False)
-        layers = self._layers(params, hidden, Y.shape[1], activations, dropout)
+        layers = self._layers(params, hidden, Y.shape[1], activations, dropout, frozen_features)
         net = Network(layers, X.shape[1], self._loss(targets), X.dtype)
         stochastic = components.is_stochastic(self.solver)
         early_stopping = self.early_stopping and stochastic  # as scikit-learn's
@@ -395,8 +405,32 @@ default=None
         self._commit(net, record, solver, targets)
         return self
 
+    def _fit_feature_alpha_path(self, X, y, sample_weight, incremental, validation_data):
+        """``feature_alpha='auto'``: the step of a feature_alpha path that
+        ``feature_alpha_rule`` chooses (see ``selection``)."""
+        from .selection import feature_alpha_path
+
+        if incremental:
+            raise ValueError(
+                "feature_alpha='auto' chooses the strength along a path of whole fits; "
+                "partial_fit needs a number, such as the feature_alpha_ of a model "
+                "fitted with 'auto'."
+            )
+        X_val, y_val, sample_weight_val = validation_data or (None, None, None)
+        path = feature_alpha_path(self, X, y, sample_weight=sample_weight, X_val=X_val,
+                                  y_val=y_val, sample_weight_val=sample_weight_val)
+        i = path.index(self.feature_alpha_rule)
+        for name in [name for name in vars(self) if name.endswith("_")]:
+            delattr(self, name)  # an earlier fit's, such as feature_names_in_
+        vars(self).update(path.states[i])
+        self.feature_alpha_ = float(path.alphas[i])
+        self.feature_alpha_path_ = path.summary()
+        return self
+
     def _commit(self, net, record, solver, targets):
         """Write a successful fit's network and record onto the estimator."""
+        for name in ("feature_alpha_", "feature_alpha_path_"):  # of an earlier 'auto' fit
+            vars(self).pop(name, None)
         if targets.classes is not None:
             self.classes_ = targets.classes
         for name, value in {**net.fitted_attributes(), **record.attributes()}.items():

@@ -137,7 +137,8 @@ def regularizer(params):
 
 def feature_regularizer(params):
     """The group lasso of ``feature_alpha`` on the first layer, or None."""
-    return GroupLasso(float(params["feature_alpha"])) if params["feature_alpha"] else None
+    alpha = params["feature_alpha"]
+    return GroupLasso(float(alpha)) if alpha and not isinstance(alpha, str) else None
 
 
 def initializer(params):

@@ -578,6 +578,149 @@ class SparsityDisplay:
         return display.plot(ax=ax, **plot_kw)
 
 
+class SelectionPathDisplay:
+    """A ``feature_alpha`` path: the number of input features and the
+    validation loss against the strength, the chosen step marked, and each
+    feature's name where it drops out.
+
+    Two panels on a log strength axis: the features the network uses at
+    each step (a step line), labelled with the names of the features each
+    step removed, and the validation loss with one standard error around it.
+    The path's first step (no group lasso) is drawn at the left edge, at a
+    tenth of the weakest strength. A dashed line marks the chosen step.
+
+    Use :meth:`from_estimator` (a model fitted with ``feature_alpha='auto'``)
+    or :meth:`from_path` (a :func:`~sknn.feature_alpha_path`) to create one;
+    requires matplotlib (the ``plot`` extra: ``pip install 'sknn[plot]'``).
+
+    Parameters
+    ----------
+    path : FeatureAlphaPath
+    chosen : int, default=None
+        The step to mark.
+    estimator_name : str, default=None
+        Name shown in the title.
+
+    Attributes
+    ----------
+    axes_ : ndarray of matplotlib Axes
+        The features panel and the validation-loss panel.
+    figure_ : matplotlib Figure
+    features_line_, loss_line_ : matplotlib Line2D
+    chosen_lines_ : list of matplotlib Line2D
+        The marks of the chosen step, one per panel.
+    texts_ : list of matplotlib Text
+        One per step that removed features, naming them.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> from sklearn.datasets import make_classification
+    >>> from sknn import MLPClassifier, SelectionPathDisplay
+    >>> X, y = make_classification(300, 8, n_informative=3, n_redundant=0,
+    ...                            shuffle=False, random_state=0)
+    >>> clf = MLPClassifier((16,), feature_alpha="auto", random_state=0).fit(X, y)
+    >>> display = SelectionPathDisplay.from_estimator(clf)
+    >>> int(display.features_line_.get_ydata()[-1])
+    0
+    >>> len(display.axes_)
+    2
+    """
+
+    def __init__(self, *, path, chosen=None, estimator_name=None):
+        self.path = path
+        self.chosen = chosen
+        self.estimator_name = estimator_name
+
+    def _x(self):
+        alphas = np.asarray(self.path.alphas, dtype=float)
+        positive = alphas[alphas > 0]
+        floor = positive.min() / 10 if positive.size else 1.0
+        return np.where(alphas > 0, alphas, floor)
+
+    def plot(self, axes: Sequence[Axes] | None = None, *, max_names: int = 6) -> Self:
+        """Draw the two panels.
+
+        Parameters
+        ----------
+        axes : two matplotlib Axes, default=None
+            Where to draw; a new figure when None.
+        max_names : int, default=6
+            The most feature names written at one step (the rest counted).
+
+        Returns
+        -------
+        display : SelectionPathDisplay
+        """
+        plt = import_optional("matplotlib.pyplot", f"{type(self).__name__}.plot")
+        if axes is None:
+            _, axes = plt.subplots(2, 1, sharex=True, figsize=(7, 6))
+        axes = np.asarray(axes).ravel()
+        path, x = self.path, self._x()
+        ax_features, ax_loss = axes
+        (self.features_line_,) = ax_features.step(x, path.n_features, where="post",
+                                                  marker="o", label="features used")
+        self.texts_ = []
+        support = np.asarray(path.support)
+        names = np.asarray(path.feature_names)
+        for i in range(1, len(x)):
+            gone = names[support[i - 1] & ~support[i]]
+            if gone.size:
+                label = ", ".join(map(str, gone[:max_names]))
+                if gone.size > max_names:
+                    label += f" +{gone.size - max_names}"
+                self.texts_.append(ax_features.annotate(
+                    label, (x[i], path.n_features[i]), xytext=(3, 3),
+                    textcoords="offset points", fontsize="x-small", rotation=30))
+        ax_features.set_ylabel("input features used")
+        loss = np.asarray(path.validation_loss)
+        se = np.asarray(path.validation_loss_se)
+        (self.loss_line_,) = ax_loss.plot(x, loss, marker="o", label="validation loss")
+        ax_loss.fill_between(x, loss - se, loss + se, alpha=0.2, label="one standard error")
+        ax_loss.set_ylabel("validation loss")
+        ax_loss.set_xlabel("feature_alpha (the first step: none)")
+        ax_loss.set_xscale("log")
+        self.chosen_lines_ = []
+        if self.chosen is not None:
+            for ax in axes:
+                self.chosen_lines_.append(ax.axvline(x[self.chosen], color="k", linestyle="--",
+                                                     label="chosen"))
+        ax_loss.legend(fontsize="small")
+        if self.estimator_name:
+            ax_features.set_title(self.estimator_name)
+        self.axes_, self.figure_ = axes, ax_features.figure
+        return self
+
+    @classmethod
+    def from_path(cls, path, *, rule: str | None = "best", axes: Sequence[Axes] | None = None,
+                  name: str | None = None, **plot_kw: Any) -> Self:
+        """Draw a :func:`~sknn.feature_alpha_path`, marking the step ``rule``
+        chooses (``'best'``, ``'one_se'``, or None for no mark)."""
+        import_optional("matplotlib", f"{cls.__name__}.from_path")
+        chosen = None if rule is None else path.index(rule)
+        return cls(path=path, chosen=chosen, estimator_name=name).plot(axes=axes, **plot_kw)
+
+    @classmethod
+    def from_estimator(cls, estimator: BaseEstimator, *, axes: Sequence[Axes] | None = None,
+                       name: str | None = None, **plot_kw: Any) -> Self:
+        """Draw the path of a model fitted with ``feature_alpha='auto'`` (or a
+        Pipeline ending with one), marking the step it kept."""
+        import_optional("matplotlib", f"{cls.__name__}.from_estimator")
+        if hasattr(estimator, "steps") and not hasattr(estimator, "feature_alpha_path_"):
+            estimator = estimator[-1]
+        check_is_fitted(estimator)
+        path = getattr(estimator, "feature_alpha_path_", None)
+        if path is None:
+            raise ValueError(
+                f"{type(estimator).__name__} has no feature_alpha_path_ to draw: fit it with "
+                "feature_alpha='auto', or draw a feature_alpha_path with from_path."
+            )
+        display = cls(path=path, chosen=path.index(estimator.feature_alpha_rule),
+                      estimator_name=type(estimator).__name__ if name is None else name)
+        return display.plot(axes=axes, **plot_kw)
+
+
 def _round_name(estimator):
     """What one point of the estimator's curves is: an epoch, or an L-BFGS
     iteration (also for scikit-learn's MLP)."""

@@ -244,12 +244,23 @@ _DESIGN_PARAMS_DOC = f"""
         ``HistGradientBoostingClassifier``); or a scikit-learn scorer name or
         callable ``scorer(estimator, X, y)``.
 
-    feature_alpha : float, default=0.0
+    feature_alpha : float or 'auto', default=0.0
         Strength of a group lasso on the input features, ``feature_alpha /
         (2 m) * sum_f ||coefs_[0][f, :]||``: features the network does not
         need lose all their weights, exactly (``feature_importances_`` is 0
         for them; ``SelectFromModel`` selects the others). Stochastic
-        solvers, which take its proximal step after each update.
+        solvers, which take its proximal step after each update. 'auto'
+        chooses the strength: the network is fitted along a path of
+        strengths from none to one that removes every feature, each fit
+        warm-started from the one before, scored on validation data
+        (``X_val``, or ``validation_fraction`` of the training rows held
+        out, which the model then does not train on), and the step
+        ``feature_alpha_rule`` picks is kept (``feature_alpha_``,
+        ``feature_alpha_path_``).
+
+    feature_alpha_rule : {'best', 'one_se'}, default='best'
+        The step ``feature_alpha='auto'`` keeps: the lowest validation loss,
+        or the sparsest step within one standard error of it.
 """
 
 _DIAGNOSTICS_PARAM_DOC = """
@@ -343,6 +354,15 @@ _COMMON_ATTRIBUTES_DOC = """
 
     stop_detail_ : str
         L-BFGS's own message when it did not converge, else ''.
+
+    feature_alpha_ : float
+        With ``feature_alpha='auto'``, the strength chosen.
+
+    feature_alpha_path_ : FeatureAlphaPath
+        With ``feature_alpha='auto'``, the path it was chosen from: each
+        step's strength, features, validation loss and score (see
+        ``sknn.feature_alpha_path``; draw it with
+        :class:`~sknn.SelectionPathDisplay`).
 
     out_activation_ : str
         Output activation.
@@ -457,6 +477,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
+        feature_alpha_rule="best",
         diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -496,6 +517,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.max_norm = max_norm
         self.scoring = scoring
         self.feature_alpha = feature_alpha
+        self.feature_alpha_rule = feature_alpha_rule
         self.diagnostics = diagnostics
 
     # --------------------------------------------------------------- targets
@@ -883,6 +905,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
+        feature_alpha_rule="best",
         huber_delta=1.0,
         quantile=0.5,
         diagnostics=False,
@@ -924,6 +947,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.max_norm = max_norm
         self.scoring = scoring
         self.feature_alpha = feature_alpha
+        self.feature_alpha_rule = feature_alpha_rule
         self.huber_delta = huber_delta
         self.quantile = quantile
         self.diagnostics = diagnostics

@@ -32,7 +32,7 @@ Examples
 from ._kernels import compiled_loops
 from .activations import ACTIVATIONS, OUTPUT_ACTIVATIONS, Activation
 from .component import Component, Interval, clone_component
-from .constraints import Constraint, MaxNorm
+from .constraints import Constraint, MaxNorm, ZeroRows
 from .initializers import (
     INITIALIZERS,
     GlorotNormal,
@@ -138,6 +138,7 @@ __all__ = [
     "SquaredError",
     "TruncatedNormal",
     "VarianceScaling",
+    "ZeroRows",
     "clone_component",
     "compiled_loops",
     "dense_stack",

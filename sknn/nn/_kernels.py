@@ -8,8 +8,8 @@ reference, written beside the math it implements (in ``activations``,
 is here, and :func:`accelerated` is the one place that chooses between them.
 Both do the same floating-point operations in the same order, without
 fast-math, so they give the same results bit for bit (tested). Two
-exceptions round differently: the sums of squares returned by the L2 loop,
-and the row sums and ``log`` of the softmax loops.
+exceptions round differently: the sums of squares returned by the L2 and
+optimizer loops, and the row sums and ``log`` of the softmax loops.
 
 Loops are compiled on first use and cached on disk (in memory only where no
 cache directory is writable). numba is the ``fast`` extra (``pip install
@@ -164,7 +164,11 @@ def _plus_reassociable(total, x):
     return total + x
 
 
-# Optimizer steps -------------------------------------------------------------
+# Optimizer steps with the L2 gradient folded in -------------------------------
+# ``decay * params`` joins the gradient of the first ``n_decay`` parameters
+# (the regularizers' L2 part, see ``Optimizer.step``), without writing it into
+# ``grad``; the loops return the sum of those parameters' squares before the
+# step.
 @_jit()
 def _adam_one(w, g, mi, vi, b1, b2, c1, c2, eps, lr):
     mi = mi * b1 + g * c1
@@ -172,29 +176,45 @@ def _adam_one(w, g, mi, vi, b1, b2, c1, c2, eps, lr):
     return w - (mi / (math.sqrt(vi) + eps)) * lr, mi, vi
 
 
-def adam_step(params, grad, m, v, b1, b2, c1, c2, eps, lr):
-    """Adam's update of ``Adam.update`` in one pass."""
-    _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr)
+def adam_step(params, grad, m, v, b1, b2, c1, c2, eps, lr, decay, n_decay):
+    """Adam's update of ``Adam.update``, with the L2 decay in the same pass."""
+    return _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr, decay, n_decay)
 
 
 @_jit()
-def _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr):
-    for i in range(params.size):
+def _adam_loop(params, grad, m, v, b1, b2, c1, c2, eps, lr, decay, n_decay):
+    sq = 0.0
+    for i in range(n_decay):
+        w = params[i]
+        sq = _plus_reassociable(sq, w * w)
+        params[i], m[i], v[i] = _adam_one(w, grad[i] + w * decay, m[i], v[i], b1, b2, c1, c2, eps, lr)
+    for i in range(n_decay, params.size):
         params[i], m[i], v[i] = _adam_one(params[i], grad[i], m[i], v[i], b1, b2, c1, c2, eps, lr)
-
-
-def sgd_step(params, grad, velocity, lr, momentum, nesterov):
-    """SGD's update of ``SGD.update`` in one pass."""
-    _sgd_loop(params, grad, velocity, lr, momentum, nesterov)
+    return sq
 
 
 @_jit()
-def _sgd_loop(params, grad, velocity, lr, momentum, nesterov):
-    for i in range(params.size):
-        g = grad[i] * lr
-        vel = velocity[i] * momentum - g
-        velocity[i] = vel
-        params[i] += vel * momentum - g if nesterov else vel
+def _sgd_one(w, g, vel, lr, momentum, nesterov):
+    s = g * lr
+    vel = vel * momentum - s
+    return w + (vel * momentum - s if nesterov else vel), vel
+
+
+def sgd_step(params, grad, velocity, lr, momentum, nesterov, decay, n_decay):
+    """SGD's update of ``SGD.update``, with the L2 decay in the same pass."""
+    return _sgd_loop(params, grad, velocity, lr, momentum, nesterov, decay, n_decay)
+
+
+@_jit()
+def _sgd_loop(params, grad, velocity, lr, momentum, nesterov, decay, n_decay):
+    sq = 0.0
+    for i in range(n_decay):
+        w = params[i]
+        sq = _plus_reassociable(sq, w * w)
+        params[i], velocity[i] = _sgd_one(w, grad[i] + w * decay, velocity[i], lr, momentum, nesterov)
+    for i in range(n_decay, params.size):
+        params[i], velocity[i] = _sgd_one(params[i], grad[i], velocity[i], lr, momentum, nesterov)
+    return sq
 
 
 # L2 penalty ----------------------------------------------------------------

@@ -13,7 +13,7 @@ import numpy as np
 
 from .component import Component, Interval
 
-__all__ = ["Constraint", "MaxNorm"]
+__all__ = ["Constraint", "MaxNorm", "ZeroRows"]
 
 
 class Constraint(Component):
@@ -52,3 +52,30 @@ class MaxNorm(Constraint):
         too_long = norms > self.max_value
         if too_long.any():
             w[:, too_long] *= self.max_value / norms[too_long]
+
+
+class ZeroRows(Constraint):
+    """Keep the rows of a weight matrix where ``mask`` is True at exactly
+    zero: on the first layer's weights, inputs that stay removed (a feature
+    selection path never brings back a feature it dropped).
+
+    Parameters
+    ----------
+    mask : array-like of bool, shape (fan_in,)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> W = np.ones((3, 2))
+    >>> ZeroRows([False, True, False])(W)
+    >>> W
+    array([[1., 1.],
+           [0., 0.],
+           [1., 1.]])
+    """
+
+    def __init__(self, mask=None):
+        self.mask = mask
+
+    def __call__(self, w):
+        w[np.asarray(self.mask, dtype=bool)] = 0.0

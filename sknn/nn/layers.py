@@ -72,8 +72,9 @@ class Parameter(NamedTuple):
         optimizer does not see it, and it has no gradient.
     regularizers : tuple of Regularizer
         Penalties on it (see ``regularizers``).
-    constraint : Constraint or None
-        Projection applied after every optimizer step (see ``constraints``).
+    constraint : Constraint, tuple of Constraint or None
+        Projections applied after every optimizer step, in order (see
+        ``constraints``).
     """
 
     name: str
@@ -90,6 +91,13 @@ def _regularizers(value):
     if value is None:
         return ()
     return tuple(value) if isinstance(value, (list, tuple)) else (value,)
+
+
+def _constraints(value):
+    """A layer's constraint argument (None, one, or several) as None or a tuple."""
+    if value is None or isinstance(value, tuple):
+        return value
+    return tuple(value) if isinstance(value, list) else (value,)
 
 
 def _activation(value):
@@ -263,8 +271,8 @@ class Dense(Layer):
         ``'auto'``) uses for this layer; the layer's own by default.
     kernel_regularizer : Regularizer or sequence of them, default=None
         Penalties on ``coef``.
-    kernel_constraint : Constraint, default=None
-        Projection of ``coef`` after every step (e.g. ``MaxNorm``).
+    kernel_constraint : Constraint or sequence of them, default=None
+        Projections of ``coef`` after every step (e.g. ``MaxNorm``).
 
     Attributes
     ----------
@@ -307,7 +315,7 @@ class Dense(Layer):
         self.parameters = (
             Parameter("coef", (self.fan_in, units), "coefs_", weight=True,
                       regularizers=_regularizers(self.kernel_regularizer),
-                      constraint=self.kernel_constraint),
+                      constraint=_constraints(self.kernel_constraint)),
             Parameter("intercept", (units,), "intercepts_"),
         )
         return units

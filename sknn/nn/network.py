@@ -40,7 +40,8 @@ _CHUNK_VALUES = 1 << 20
 
 
 def dense_stack(hidden, n_outputs, activation, dropout=(), normalization=None,
-                regularizer=None, input_regularizer=None, constraint=None):
+                regularizer=None, input_regularizer=None, constraint=None,
+                input_constraint=None):
     """The layers of a multi-layer perceptron.
 
     Each hidden layer is a dense layer with its activation fused, or, with a
@@ -67,6 +68,8 @@ def dense_stack(hidden, n_outputs, activation, dropout=(), normalization=None,
         lasso).
     constraint : Constraint, optional
         Constraint of the hidden units' incoming weights.
+    input_constraint : Constraint, optional
+        A further constraint of the first layer's weights (e.g. ``ZeroRows``).
 
     Examples
     --------
@@ -85,18 +88,21 @@ def dense_stack(hidden, n_outputs, activation, dropout=(), normalization=None,
     layers = []
     for i, units in enumerate(hidden):
         regularizers = [r for r in (regularizer, input_regularizer if i == 0 else None) if r]
+        constraints = [c for c in (constraint, input_constraint if i == 0 else None) if c]
         if normalization is None:
             layers.append(Dense(units, activations[i], kernel_regularizer=regularizers,
-                                kernel_constraint=constraint))
+                                kernel_constraint=constraints))
         else:
             layers.append(Dense(units, "identity", init_activation=activations[i],
-                                kernel_regularizer=regularizers, kernel_constraint=constraint))
+                                kernel_regularizer=regularizers, kernel_constraint=constraints))
             layers += [clone_component(normalization), ActivationLayer(activations[i])]
         if len(dropout) and dropout[i] > 0:
             layers.append(Dropout(dropout[i]))
     regularizers = [r for r in (regularizer, input_regularizer if not hidden else None) if r]
     layers.append(Dense(n_outputs, "identity", init_activation=last,
-                        kernel_regularizer=regularizers))
+                        kernel_regularizer=regularizers,
+                        kernel_constraint=[input_constraint] if input_constraint and not hidden
+                        else None))
     return layers
 
 
@@ -202,8 +208,8 @@ class Network:
             layer.bind(p.name, value, grad)
             for regularizer in p.regularizers:
                 self._attach(regularizer, value, grad, start, stop)
-            if p.constraint is not None:
-                self._constrained.append((p.constraint, value))
+            constraints = p.constraint if isinstance(p.constraint, tuple) else (p.constraint,)
+            self._constrained += [(c, value) for c in constraints if c is not None]
             start = stop
         self._capacity = 0
 

@@ -5,12 +5,14 @@ its own defaults (``Adagrad(learning_rate=0.01)``), and :meth:`Optimizer.build`
 sets up its state for a fit. ``learning_rate`` is the initial rate; ``lr`` is
 the rate of the current step, which a learning-rate schedule changes between
 epochs. An optimizer writes one numpy method, ``update(params, grad)``, that
-reads like its formula; where a compiled loop does the same arithmetic in one
-pass, ``update`` is decorated with ``_kernels.accelerated`` (the one place
-that chooses between the two, giving the same bits). The gradient it
-receives already holds the regularizers' smooth parts (see ``regularizers``);
-``step_sizes`` tells the regularizers' proximal steps how far a unit
-gradient moved each parameter.
+reads like its formula. The base class's :meth:`Optimizer.step` handles the
+rest, as Keras' optimizer base class does: it counts the step, and adds the
+regularizers' L2 part ``decay * params[:n_decay]`` to the gradient (see
+``regularizers``) before the update. Where an optimizer has a compiled loop
+doing the same arithmetic in one pass, the L2 part included
+(``compiled_update``), ``_kernels.accelerated`` is the one place that
+chooses it, giving the same bits. ``step_sizes`` tells the regularizers'
+proximal steps how far a unit gradient moved each parameter.
 
 The state is plain numbers and arrays, so a fitted estimator that keeps its
 optimizer (for ``partial_fit``) pickles and persists with skops safely.
@@ -28,6 +30,7 @@ import numpy as np
 from . import _kernels
 from .component import Component, Interval
 from .registry import Registry
+from .regularizers import add_l2_gradient
 
 __all__ = ["OPTIMIZERS", "SGD", "Adagrad", "Adam", "AdamW", "Optimizer", "RMSprop"]
 
@@ -38,6 +41,25 @@ _EPSILON = Interval(Real, 0, None, "neither")
 
 def _is_bool(value):
     return isinstance(value, (bool, np.bool_))
+
+
+def _reference_step(optimizer, params, grad, decay, n_decay):
+    """The L2 part joins (a copy of) the gradient, then the numpy update."""
+    squares = 0.0
+    if n_decay:
+        grad = grad.copy()
+        squares = add_l2_gradient(params[:n_decay], grad[:n_decay], params.dtype.type(decay))
+    optimizer.update(params, grad)
+    return squares
+
+
+def _compiled_step(optimizer, params, grad, decay, n_decay):
+    if optimizer.compiled_update is None:
+        return _reference_step(optimizer, params, grad, decay, n_decay)
+    return optimizer.compiled_update(params, grad, params.dtype.type(decay), n_decay)
+
+
+_step = _kernels.accelerated(_compiled_step)(_reference_step)
 
 
 class Optimizer(Component):
@@ -55,9 +77,14 @@ class Optimizer(Component):
         a learning-rate schedule).
     iterations : int
         Steps taken since :meth:`build` (Adam's ``t``).
+    compiled_update : callable or None
+        ``compiled_update(params, grad, decay, n_decay) -> squares``: a
+        compiled loop doing what :meth:`step` does after counting (the L2
+        part, then :meth:`update`) in one pass, leaving ``grad`` as it is.
     """
 
     _constraints = {"learning_rate": _RATE}
+    compiled_update = None
 
     def __init__(self, learning_rate=0.001):
         self.learning_rate = learning_rate
@@ -78,10 +105,20 @@ class Optimizer(Component):
         be modified."""
         raise NotImplementedError
 
-    def step(self, params, grad):
-        """Count the step, then :meth:`update`."""
+    def step(self, params, grad, decay=0.0, n_decay=0):
+        """One step: count it, add ``decay * params[:n_decay]`` (the
+        regularizers' L2 part; the weights come first in the flat vector) to
+        the gradient, then :meth:`update` in place. ``grad`` is left as it
+        is, by the compiled loops and the numpy code alike.
+
+        Returns
+        -------
+        squares : float
+            ``sum(params[:n_decay] ** 2)`` before the step (0 without decay),
+            the L2 part's value up to its factor.
+        """
         self.iterations += 1
-        self.update(params, grad)
+        return _step(self, params, grad, decay, n_decay if decay else 0)
 
     def step_sizes(self, start, stop):
         """The step size of the last update for each of ``params[start:stop]``
@@ -104,11 +141,6 @@ class Optimizer(Component):
 OPTIMIZERS = Registry("solver")
 
 
-def _sgd_compiled(opt, params, grad):
-    f = params.dtype.type
-    _kernels.sgd_step(params, grad, opt.velocity, f(opt.lr), f(opt.momentum), opt.nesterov)
-
-
 @OPTIMIZERS.register("sgd")
 class SGD(Optimizer):
     """Stochastic gradient descent with momentum, in scikit-learn's order of
@@ -129,6 +161,7 @@ class SGD(Optimizer):
     >>> sgd = SGD(learning_rate=0.5, momentum=0.9, nesterov=False).build(2, np.float64)
     >>> p = np.zeros(2)
     >>> sgd.step(p, np.array([1.0, 2.0]))
+    0.0
     >>> p
     array([-0.5, -1. ])
     """
@@ -144,7 +177,11 @@ class SGD(Optimizer):
     def initialize(self, n_params, dtype):
         self.velocity = np.zeros(n_params, dtype=dtype)
 
-    @_kernels.accelerated(_sgd_compiled)
+    def compiled_update(self, params, grad, decay, n_decay):
+        f = params.dtype.type
+        return _kernels.sgd_step(params, grad, self.velocity, f(self.lr), f(self.momentum),
+                                 bool(self.nesterov), decay, n_decay)
+
     def update(self, params, grad):
         step = grad * self.lr
         self.velocity *= self.momentum
@@ -160,13 +197,6 @@ class SGD(Optimizer):
         # the steady-state step: momentum carries a constant gradient g to
         # velocity -lr g / (1 - momentum), also with Nesterov's variant
         return self.lr / max(1.0 - self.momentum, 1e-3)
-
-
-def _adam_compiled(opt, params, grad):
-    f = params.dtype.type
-    b1, b2 = opt.beta_1, opt.beta_2
-    _kernels.adam_step(params, grad, opt.m, opt.v, f(b1), f(b2), f(1.0 - b1), f(1.0 - b2),
-                       f(opt.epsilon), f(opt._bias_corrected_rate()))
 
 
 @OPTIMIZERS.register("adam")
@@ -188,6 +218,7 @@ class Adam(Optimizer):
     >>> adam = Adam(learning_rate=0.1).build(2, np.float64)
     >>> p = np.zeros(2)
     >>> adam.step(p, np.array([1.0, -1.0]))
+    0.0
     >>> p.round(6)  # the first step moves each parameter by the learning rate
     array([-0.1,  0.1])
     """
@@ -212,7 +243,13 @@ class Adam(Optimizer):
         self._lr_t = self.lr * math.sqrt(1.0 - self.beta_2**t) / (1.0 - self.beta_1**t)
         return self._lr_t
 
-    @_kernels.accelerated(_adam_compiled)
+    def compiled_update(self, params, grad, decay, n_decay):
+        f = params.dtype.type
+        b1, b2 = self.beta_1, self.beta_2
+        return _kernels.adam_step(params, grad, self.m, self.v, f(b1), f(b2), f(1.0 - b1),
+                                  f(1.0 - b2), f(self.epsilon), f(self._bias_corrected_rate()),
+                                  decay, n_decay)
+
     def update(self, params, grad):
         lr_t = self._bias_corrected_rate()
         self.m *= self.beta_1
@@ -251,6 +288,7 @@ class RMSprop(Optimizer):
     >>> opt = RMSprop(learning_rate=0.1, rho=0.9).build(2, np.float64)
     >>> p = np.zeros(2)
     >>> opt.step(p, np.array([1.0, -1.0]))
+    0.0
     >>> p.round(4)  # 0.1 / sqrt(0.1)
     array([-0.3162,  0.3162])
     """
@@ -292,7 +330,7 @@ class Adagrad(Optimizer):
     >>> opt = Adagrad(learning_rate=0.1).build(2, np.float64)
     >>> p = np.zeros(2)
     >>> for _ in range(4):
-    ...     opt.step(p, np.array([2.0, -2.0]))
+    ...     _ = opt.step(p, np.array([2.0, -2.0]))
     >>> p.round(4)  # 0.1 * (1 + 1/sqrt(2) + 1/sqrt(3) + 1/2)
     array([-0.2784,  0.2784])
     """
@@ -340,6 +378,7 @@ class AdamW(Optimizer):
     >>> opt = AdamW(learning_rate=0.1, weight_decay=0.5).build(2, np.float64)
     >>> p = np.ones(2)
     >>> opt.step(p, np.array([1.0, -1.0]))
+    0.0
     >>> p.round(6)  # 1 * (1 - 0.05), then a step of the learning rate
     array([0.85, 1.05])
     """

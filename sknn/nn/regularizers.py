@@ -15,7 +15,10 @@ unused features lose all their weights.
 Each regularizer splits into a smooth and a non-smooth part:
 
 - the smooth part (the L2 term) adds its gradient to the parameters'
-  gradient before the optimizer steps (:meth:`Regularizer.smooth`);
+  gradient before the optimizer steps (:meth:`Regularizer.smooth`). Where
+  it is ``decay * w`` (:meth:`Regularizer.decay`) on the weights at the
+  start of the flat vector, the optimizer's step adds it instead, folded
+  into its compiled loop's single pass (``Optimizer.step``);
 - the non-smooth parts (the L1 term, the group lasso) are not differentiable
   at zero, and a (sub)gradient step never lands on zero. The stochastic
   solvers take a proximal step after each update instead (proximal gradient
@@ -114,9 +117,23 @@ class Regularizer(Component):
 
     elementwise = True
 
+    def decay(self, m):
+        """``c`` when the smooth part is ``c / 2 * sum(w ** 2)`` (its gradient
+        ``c * w``, which an optimizer's step can fold in); 0 without a smooth
+        part; None for another form (then :meth:`smooth` must add it)."""
+        return 0.0
+
     def smooth(self, w, grad, m):
         """Add the smooth part's gradient to ``grad`` in place; return its value."""
-        return 0.0
+        c = self.decay(m)
+        if not c:
+            return 0.0
+        return 0.5 * c * add_l2_gradient(w, grad, w.dtype.type(c))
+
+    @property
+    def proximal(self):
+        """Whether it takes a proximal step (it has a non-smooth part)."""
+        return False
 
     def nonsmooth(self, w, m):
         """The value of the non-smooth part at ``w``."""
@@ -165,12 +182,13 @@ class ElasticNet(Regularizer):
         """The weights of ``sum|w|`` and of ``sum w ** 2``, each over ``2 m``."""
         return self.alpha * self.l1_ratio, self.alpha * (1.0 - self.l1_ratio)
 
-    def smooth(self, w, grad, m):
+    def decay(self, m):
         l2 = self._parts()[1]
-        if not l2:
-            return 0.0
-        decay = l2 / m
-        return 0.5 * decay * add_l2_gradient(w, grad, w.dtype.type(decay))
+        return l2 / m if l2 else 0.0
+
+    @property
+    def proximal(self):
+        return bool(self._parts()[0])
 
     def nonsmooth(self, w, m):
         l1 = self._parts()[0]
@@ -244,6 +262,10 @@ class GroupLasso(Regularizer):
 
     def __init__(self, alpha=1.0):
         self.alpha = alpha
+
+    @property
+    def proximal(self):
+        return bool(self.alpha)
 
     def nonsmooth(self, w, m):
         if not self.alpha:

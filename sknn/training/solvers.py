@@ -159,6 +159,16 @@ class Stochastic(Solver):
         else:
             _check_final_weights(trainer, (epoch_start, previous))
 
+    def _split_regularizers(self, net):
+        """Which regularizers the optimizer's step folds in (the L2 part on
+        the weights at the start of the flat vector), which add their
+        gradient themselves, and which take a proximal step."""
+        fused = next((r for r in net.regularized if r.start == 0
+                      and r.regularizer.elementwise and r.regularizer.decay(1.0)), None)
+        smooth = [r for r in net.regularized if r is not fused]
+        proximal = [r for r in net.regularized if r.regularizer.proximal]
+        self._regularizers = (net, fused, smooth, proximal)
+
     def run_epoch(self, trainer, batches, n):
         """One pass over the training rows; returns the mean batch loss."""
         accumulated = 0.0
@@ -170,7 +180,8 @@ class Stochastic(Solver):
         """One optimizer step on a batch; returns its loss, penalties included.
 
         The gradient of the batch's mean loss is clipped, the regularizers'
-        smooth parts join it, the optimizer steps, then the regularizers'
+        smooth parts join it (the L2 part on the weights within the
+        optimizer's step), the optimizer steps, then the regularizers'
         proximal steps and the constraints apply.
         """
         net, optimizer = trainer.net, self.optimizer
@@ -181,9 +192,16 @@ class Stochastic(Solver):
             _clip_norm(net.grad, trainer.config.max_grad_norm)
         m = X.shape[0] if sample_weight is None else float(sample_weight.sum())
         if m > 0 and net.regularized:  # a batch of zero weight has no penalty
-            loss += net.nonsmooth_penalty(m) + net.smooth_penalty(m)
-            optimizer.step(net.params, net.grad)
-            for r in net.regularized:
+            if getattr(self, "_regularizers", (None,))[0] is not net:
+                self._split_regularizers(net)
+            _, fused, smooth, proximal = self._regularizers
+            penalty = net.nonsmooth_penalty(m)
+            for r in smooth:
+                penalty += r.regularizer.smooth(r.values, r.grad, m)
+            decay = fused.regularizer.decay(m) if fused is not None else 0.0
+            squares = optimizer.step(net.params, net.grad, decay, fused.stop if decay else 0)
+            loss += penalty + 0.5 * decay * squares
+            for r in proximal:
                 r.regularizer.proximal_step(r.values, optimizer.step_sizes(r.start, r.stop), m)
         else:
             optimizer.step(net.params, net.grad)

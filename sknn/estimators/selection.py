@@ -1,0 +1,282 @@
+"""Feature selection without guessing the strength: a regularisation path of
+``feature_alpha``, the group lasso on the first layer's rows.
+
+:func:`feature_alpha_path` fits the network once without the group lasso,
+then along a geometric grid of ``feature_alpha`` values from weak to strong,
+each fit warm-started from the one before (as ``lasso_path`` and LassoNet,
+Lemhadri et al., JMLR 2021, do), until no input feature is left. A feature
+the path removed stays removed (a ``ZeroRows`` constraint on the first
+layer), so the number of features never grows along the path. Each step is
+scored on validation data; ``feature_alpha='auto'`` keeps the step with the
+lowest validation loss (``feature_alpha_rule='best'``) or, by the
+one-standard-error rule, the sparsest step within one standard error of it
+(``'one_se'``).
+"""
+
+import copy
+import math
+import warnings
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sklearn.base import clone, is_classifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import _safe_indexing, check_random_state
+
+from ..nn.constraints import ZeroRows
+from ..nn.network import Network
+from . import components
+
+__all__ = ["FeatureAlphaPath", "feature_alpha_path"]
+
+
+@dataclass
+class FeatureAlphaPath:
+    """The steps of a ``feature_alpha`` path, the first one the fit without it.
+
+    Attributes
+    ----------
+    alphas : ndarray of shape (n_steps,)
+        The strength of each step (0 for the first).
+    support : ndarray of bool, shape (n_steps, n_features)
+        The input features each step's network uses (a row of
+        ``coefs_[0]`` not all zero).
+    n_features : ndarray of int, shape (n_steps,)
+        Their number; it never grows along the path.
+    validation_loss : ndarray of shape (n_steps,)
+        The mean loss of the validation data (log-loss or the regression
+        loss, without the penalty).
+    validation_loss_se : ndarray of shape (n_steps,)
+        Its standard error over the validation samples.
+    validation_score : ndarray of shape (n_steps,)
+        The estimator's ``score`` on the validation data (accuracy or R²).
+    n_iter : ndarray of int, shape (n_steps,)
+        The epochs each step trained.
+    feature_names : ndarray of str, shape (n_features,)
+        The names of the input features (``x0``, ... without column names).
+    best_index : int
+        The step of the lowest validation loss.
+    one_se_index : int
+        The sparsest step (fewest features; then the strongest) whose
+        validation loss is within one standard error of the lowest.
+    states : list of dict or None
+        Each step's fitted attributes (weights, curves, classes, ...), from
+        which :meth:`estimator` rebuilds its model.
+    """
+
+    alphas: np.ndarray
+    support: np.ndarray
+    n_features: np.ndarray
+    validation_loss: np.ndarray
+    validation_loss_se: np.ndarray
+    validation_score: np.ndarray
+    n_iter: np.ndarray
+    feature_names: np.ndarray
+    best_index: int
+    one_se_index: int
+    states: list | None = field(default=None, repr=False)
+    template: object = field(default=None, repr=False)
+
+    def index(self, rule="best"):
+        """The chosen step: ``'best'`` or ``'one_se'``."""
+        if rule not in ("best", "one_se"):
+            raise ValueError(f"rule must be 'best' or 'one_se', got {rule!r}.")
+        return self.best_index if rule == "best" else self.one_se_index
+
+    def estimator(self, index):
+        """The fitted model of step ``index``."""
+        if self.states is None:
+            raise ValueError(
+                "This path keeps no weights; compute it with keep_states=True to rebuild "
+                "its models."
+            )
+        model = clone(self.template)
+        model.set_params(feature_alpha=float(self.alphas[index]), warm_start=False)
+        vars(model).update(copy.deepcopy(self.states[index]))
+        return model
+
+    def summary(self):
+        """The path without the weights (what a fitted model keeps)."""
+        return replace(self, states=None, template=None)
+
+
+def _split(est, X, y, sample_weight):
+    """The training and validation parts, as early stopping splits them."""
+    if not 0 < est.validation_fraction < 1:
+        raise ValueError(
+            "feature_alpha='auto' scores its path on validation data: pass X_val and y_val, "
+            f"or set validation_fraction in (0, 1) (got {est.validation_fraction})."
+        )
+    n = len(y)
+    stratify = None
+    if is_classifier(est) and np.ndim(y) == 1:
+        stratify = y
+    train, val = train_test_split(np.arange(n), test_size=est.validation_fraction,
+                                  random_state=check_random_state(est.random_state),
+                                  stratify=stratify)
+    parts = [(_safe_indexing(X, rows), _safe_indexing(y, rows),
+              None if sample_weight is None else _safe_indexing(sample_weight, rows))
+             for rows in (train, val)]
+    return parts[0], parts[1]
+
+
+def _validation(model, X, y, sample_weight):
+    """Mean validation loss, its standard error, and the score."""
+    Xv, Y, targets = model._validate_input(X, y, incremental=True, reset=False,
+                                           classes=getattr(model, "classes_", None))
+    raw = model._forward(Xv, check_input=False, raw=True)
+    losses = model._loss(targets).loss_and_delta(raw, Y.astype(raw.dtype, copy=False))
+    w = np.ones(len(losses)) if sample_weight is None else np.asarray(sample_weight, float)
+    mean = float(np.average(losses, weights=w))
+    variance = float(np.average((losses - mean) ** 2, weights=w))
+    n_effective = w.sum() ** 2 / (w * w).sum()
+    score = float(model.score(X, y, sample_weight=sample_weight))
+    return mean, math.sqrt(variance / max(n_effective - 1.0, 1.0)), score
+
+
+def _alpha_max(model, X, y, sample_weight):
+    """The strength at which the group lasso's proximal step removes every
+    feature from the fitted network with the first layer's weights at zero:
+    ``2 m max_f ||g_f||`` for the gradient ``g_f`` of the mean batch loss
+    with respect to row ``f`` (``m`` the batch's samples or weight)."""
+    Xt, Y, targets = model._validate_input(X, y, incremental=True, reset=False,
+                                           classes=getattr(model, "classes_", None))
+    hidden, activations, _ = model._validate_knobs()
+    params = {**model.get_params(deep=False), "feature_alpha": 0.0}
+    net = Network(model._layers(params, hidden, Y.shape[1], activations), Xt.shape[1],
+                  model._loss(targets), Xt.dtype)
+    net.load(vars(model))
+    net.layers[0].coef[...] = 0.0
+    weight = None if sample_weight is None else np.asarray(sample_weight, Xt.dtype)
+    net.loss_grad(Xt, Y.astype(Xt.dtype, copy=False), weight)
+    norms = np.linalg.norm(net.layers[0].coef_grad, axis=1)
+    batch = min(200, Xt.shape[0]) if model.batch_size == "auto" else min(model.batch_size,
+                                                                        Xt.shape[0])
+    m = batch * (1.0 if weight is None else float(weight.mean()))
+    return 2.0 * m * float(norms.max())
+
+
+def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val=None,
+                       sample_weight_val=None, n_alphas=20, eps=1e-2, keep_states=True):
+    """Fit ``estimator`` along a path of ``feature_alpha``, dense to empty.
+
+    The first step fits a copy of ``estimator`` without the group lasso (its
+    other parameters as they are). The next ``n_alphas`` steps take
+    ``feature_alpha`` from ``eps * alpha_max`` to ``alpha_max`` on a
+    geometric grid (``alpha_max``, from the first fit's gradient, is where
+    the group lasso starts to remove every feature), each warm-started from
+    the step before with a fresh optimizer for at most a fifth of the epochs
+    the first fit took (at least 10); the grid goes on past ``alpha_max``
+    until no feature is left. The whole path costs at most ``1 + n_alphas /
+    5`` times the first fit's epochs (plus 10 epochs a step where that fit was
+    short).
+
+    Parameters
+    ----------
+    estimator : MLPClassifier or MLPRegressor
+        With a stochastic solver (the group lasso's exact zeros come from
+        proximal steps). Not changed.
+    X, y : array-like
+        The training data.
+    sample_weight : array-like of shape (n_samples,), default=None
+    X_val, y_val, sample_weight_val : array-like, default=None
+        The validation data that scores each step; by default the
+        estimator's ``validation_fraction`` of ``X`` is held out (stratified
+        for classification, drawn with its ``random_state``).
+    n_alphas : int, default=20
+    eps : float, default=1e-2
+        The weakest strength, as a share of ``alpha_max``.
+    keep_states : bool, default=True
+        Keep every step's fitted weights (``states``, for
+        :meth:`FeatureAlphaPath.estimator`).
+
+    Returns
+    -------
+    path : FeatureAlphaPath
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sknn import MLPClassifier
+    >>> from sknn import feature_alpha_path
+    >>> X, y = make_classification(400, 10, n_informative=3, n_redundant=0,
+    ...                            shuffle=False, random_state=0)
+    >>> path = feature_alpha_path(MLPClassifier((16,), random_state=0), X, y, n_alphas=8)
+    >>> bool(all(path.n_features[1:] <= path.n_features[:-1]))  # never grows
+    True
+    >>> int(path.n_features[0]), int(path.n_features[-1])
+    (10, 0)
+    """
+    est = clone(estimator).set_params(feature_alpha=0.0, warm_start=False)
+    est._validate_params()
+    if not components.is_stochastic(est.solver):
+        raise ValueError(
+            "A feature_alpha path needs a stochastic solver: the group lasso reaches "
+            "exact zeros through proximal steps, which L-BFGS does not take. Use e.g. "
+            "solver='adam'."
+        )
+    if not (isinstance(n_alphas, int) and n_alphas >= 1):
+        raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
+    if not 0 < eps < 1:
+        raise ValueError(f"eps must be in (0, 1), got {eps!r}.")
+    if (X_val is None) != (y_val is None):
+        raise ValueError("Pass both X_val and y_val, or neither.")
+    if X_val is None:
+        (X, y, sample_weight), (X_val, y_val, sample_weight_val) = _split(
+            est, X, y, sample_weight)
+    early = {}
+    if est.early_stopping:
+        early = dict(X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
+    model = est.fit(X, y, sample_weight=sample_weight, **early)
+    step_iter = max(10, model.n_iter_ // 5)
+    alpha_max = _alpha_max(model, X, y, sample_weight)
+    ratio = (1.0 / eps) ** (1.0 / max(n_alphas - 1, 1))
+    alphas = list(alpha_max * np.geomspace(eps, 1.0, n_alphas))
+    names = getattr(model, "feature_names_in_", None)
+    if names is None:
+        names = np.array([f"x{i}" for i in range(model.n_features_in_)], dtype=object)
+    rows = {"alpha": [], "support": [], "loss": [], "se": [], "score": [], "n_iter": []}
+    states = [] if keep_states else None
+
+    def record(alpha):
+        support = np.any(model.coefs_[0] != 0, axis=1)
+        loss, se, score = _validation(model, X_val, y_val, sample_weight_val)
+        for key, value in zip(rows, (alpha, support, loss, se, score, model.n_iter_)):
+            rows[key].append(value)
+        if states is not None:
+            states.append(copy.deepcopy(
+                {k: v for k, v in vars(model).items() if k.endswith("_") or k.startswith("_")}))
+        return support
+
+    support = record(0.0)
+    step = 0
+    # past alpha_max, up to as many further steps again
+    while support.any() and step < 2 * n_alphas:
+        alpha = alphas[step] if step < n_alphas else alphas[-1] * ratio ** (step - n_alphas + 1)
+        model.set_params(feature_alpha=float(alpha), warm_start=True, max_iter=step_iter)
+        with warnings.catch_warnings():
+            # each step is a short warm-started run that may stop at its epoch budget
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            validation = None
+            if early:
+                validation = (X_val, y_val, sample_weight_val)
+            model._fit(X, y, sample_weight=sample_weight, validation_data=validation,
+                       frozen_features=~support)
+        support = record(float(alpha))
+        step += 1
+
+    loss, se = np.array(rows["loss"]), np.array(rows["se"])
+    support_rows = np.array(rows["support"])
+    n_features = support_rows.sum(axis=1)
+    best = int(np.argmin(loss))
+    within = np.flatnonzero(loss <= loss[best] + se[best])
+    # the sparsest within one standard error; among equals, the strongest
+    one_se = int(within[np.lexsort((-within, n_features[within]))[0]])
+    return FeatureAlphaPath(
+        alphas=np.array(rows["alpha"]), support=support_rows, n_features=n_features,
+        validation_loss=loss, validation_loss_se=se, validation_score=np.array(rows["score"]),
+        n_iter=np.array(rows["n_iter"]), feature_names=np.asarray(names),
+        best_index=best, one_se_index=one_se, states=states,
+        template=clone(model) if keep_states else None,
+    )

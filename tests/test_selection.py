@@ -1,0 +1,154 @@
+"""feature_alpha chosen along a regularisation path: feature_alpha_path,
+feature_alpha='auto' and SelectionPathDisplay."""
+
+import pickle
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.feature_selection import SelectFromModel
+
+from sknn import MLPClassifier, MLPRegressor, SelectionPathDisplay, feature_alpha_path
+
+matplotlib.use("Agg")
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+N_INFORMATIVE = 3
+
+
+@pytest.fixture(scope="module")
+def data():
+    # shuffle=False: the informative features come first
+    return make_classification(600, 12, n_informative=N_INFORMATIVE, n_redundant=0,
+                               shuffle=False, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def path(data):
+    X, y = data
+    return feature_alpha_path(MLPClassifier((16,), random_state=0), X, y, n_alphas=10)
+
+
+def test_the_path_goes_from_every_feature_to_none_and_never_grows(path):
+    assert path.alphas[0] == 0 and np.all(np.diff(path.alphas) > 0)
+    assert path.n_features[0] == 12 and path.n_features[-1] == 0
+    assert np.all(np.diff(path.n_features) <= 0)
+    # a feature once removed stays removed
+    assert np.all(path.support[1:] <= path.support[:-1])
+    np.testing.assert_array_equal(path.n_features, path.support.sum(axis=1))
+    for state, support in zip(path.states, path.support):
+        np.testing.assert_array_equal(np.any(state["coefs_"][0] != 0, axis=1), support)
+
+
+def test_each_step_is_warm_started_from_the_one_before(path):
+    for before, after, n_iter in zip(path.states, path.states[1:], path.n_iter[1:]):
+        # the training record goes on: the curve grows by the step's epochs
+        assert after["loss_curve_"][: len(before["loss_curve_"])] == before["loss_curve_"]
+        assert len(after["loss_curve_"]) == len(before["loss_curve_"]) + n_iter
+        assert after["t_"] > before["t_"]
+    # a cold start of the second step would be far from the first step's weights
+    first, second = path.states[0]["coefs_"][1], path.states[1]["coefs_"][1]
+    assert np.linalg.norm(second - first) < 0.5 * np.linalg.norm(first)
+
+
+def test_the_chosen_steps_follow_their_rules(path):
+    best, one_se = path.best_index, path.one_se_index
+    assert path.validation_loss[best] == path.validation_loss.min()
+    assert path.validation_loss[one_se] <= (path.validation_loss[best]
+                                            + path.validation_loss_se[best])
+    assert path.n_features[one_se] <= path.n_features[best]
+    within = path.validation_loss <= path.validation_loss[best] + path.validation_loss_se[best]
+    assert path.n_features[one_se] == path.n_features[within].min()
+    assert path.index("one_se") == one_se and path.index("best") == best
+    with pytest.raises(ValueError, match="rule"):
+        path.index("fastest")
+
+
+def test_a_step_rebuilds_as_a_model(path, data):
+    X, _ = data
+    model = path.estimator(path.one_se_index)
+    state = path.states[path.one_se_index]
+    np.testing.assert_array_equal(model.coefs_[0], state["coefs_"][0])
+    assert model.feature_alpha == path.alphas[path.one_se_index]
+    assert model.predict_proba(X).shape == (600, 2)
+
+
+def test_auto_keeps_the_informative_features(data):
+    X, y = data
+    clf = MLPClassifier((16,), feature_alpha="auto", feature_alpha_rule="one_se",
+                        random_state=0).fit(X, y)
+    used = np.flatnonzero(clf.feature_importances_)
+    assert set(range(N_INFORMATIVE)) <= set(used)
+    assert len(used) <= N_INFORMATIVE + 2
+    assert clf.feature_alpha_ == clf.feature_alpha_path_.alphas[
+        clf.feature_alpha_path_.one_se_index]
+    assert clf.feature_alpha_path_.states is None  # the fitted model keeps the summary
+    # scikit-learn's feature selection reads it as before
+    selector = SelectFromModel(clf, threshold=1e-12, prefit=True).fit(X, y)
+    np.testing.assert_array_equal(selector.get_support(indices=True), used)
+    assert list(selector.get_feature_names_out()) == [f"x{i}" for i in used]
+
+
+def test_auto_is_reproducible_and_survives_clone_and_pickle(data):
+    X, y = data
+    kw = dict(hidden_layer_sizes=(8,), feature_alpha="auto", random_state=3)
+    a = MLPClassifier(**kw).fit(X, y)
+    b = MLPClassifier(**kw).fit(X, y)
+    assert a.feature_alpha_ == b.feature_alpha_
+    np.testing.assert_array_equal(a.coefs_[0], b.coefs_[0])
+    assert clone(a).get_params()["feature_alpha"] == "auto"
+    restored = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(restored.predict_proba(X), a.predict_proba(X))
+    np.testing.assert_array_equal(restored.feature_alpha_path_.n_features,
+                                  a.feature_alpha_path_.n_features)
+    # a later fit with a number leaves no stale path behind
+    a.set_params(feature_alpha=0.0).fit(X, y)
+    assert not hasattr(a, "feature_alpha_") and not hasattr(a, "feature_alpha_path_")
+
+
+def test_auto_scores_the_users_validation_data(data):
+    X, y = data
+    reg = MLPRegressor(hidden_layer_sizes=(8,), feature_alpha="auto", validation_fraction=0.0, max_iter=50,
+                       random_state=0)
+    Xr, yr = make_regression(300, 6, n_informative=2, shuffle=False, random_state=0)
+    yr = yr / yr.std()
+    reg.fit(Xr[:200], yr[:200], X_val=Xr[200:], y_val=yr[200:])
+    assert reg.feature_alpha_path_.validation_score.shape == reg.feature_alpha_path_.alphas.shape
+    with pytest.raises(ValueError, match="validation_fraction"):
+        reg.fit(Xr, yr)  # no validation data at all
+
+
+def test_auto_refuses_what_it_cannot_do(data):
+    X, y = data
+    with pytest.raises(ValueError, match="feature_alpha is not supported with solver='lbfgs'"):
+        MLPClassifier(solver="lbfgs", feature_alpha="auto").fit(X, y)
+    with pytest.raises(ValueError, match="partial_fit needs a number"):
+        MLPClassifier(feature_alpha="auto").partial_fit(X, y, classes=[0, 1])
+    with pytest.raises(ValueError, match="stochastic solver"):
+        feature_alpha_path(MLPClassifier(solver="lbfgs"), X, y)
+    with pytest.raises(ValueError, match="n_alphas"):
+        feature_alpha_path(MLPClassifier(), X, y, n_alphas=0)
+    with pytest.raises(ValueError, match="X_val and y_val"):
+        feature_alpha_path(MLPClassifier(), X, y, X_val=X)
+
+
+def test_display_draws_the_path_and_names_the_dropped_features(data):
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"col_{i}" for i in range(X.shape[1])])
+    clf = MLPClassifier((8,), feature_alpha="auto", random_state=0).fit(frame, y)
+    display = SelectionPathDisplay.from_estimator(clf, max_names=20)
+    path = clf.feature_alpha_path_
+    np.testing.assert_array_equal(display.features_line_.get_ydata(), path.n_features)
+    np.testing.assert_allclose(display.loss_line_.get_ydata(), path.validation_loss)
+    chosen_x = display.chosen_lines_[0].get_xdata()[0]
+    # (the step without the group lasso is drawn at a tenth of the weakest strength)
+    assert chosen_x == pytest.approx(clf.feature_alpha_ or path.alphas[1] / 10)
+    named = " ".join(text.get_text() for text in display.texts_)
+    assert all(f"col_{i}" in named for i in range(X.shape[1]))  # every one drops out
+    display = SelectionPathDisplay.from_path(path, rule=None)
+    assert display.chosen_lines_ == []
+    with pytest.raises(ValueError, match="feature_alpha_path_"):
+        SelectionPathDisplay.from_estimator(MLPClassifier((4,), max_iter=5).fit(X, y))
