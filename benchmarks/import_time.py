@@ -5,7 +5,9 @@ timed inside it, with ``time.perf_counter`` around the import statement alone,
 so the interpreter's own start-up is left out. The runs alternate
 scikit-learn and sknn, one of each per round, so that the drift of a shared
 machine hits both alike, after one untimed import of each to warm the file
-system's cache. What to read is the ratio ``sknn / sklearn``: the median over
+system's cache and write the bytecode caches (``PYTHONDONTWRITEBYTECODE`` is
+dropped from the children's environment: an installed package has its
+``.pyc`` files). What to read is the ratio ``sknn / sklearn``: the median over
 rounds of the two times of one round (paired), which a slow spell moves less
 than the ratio of the two medians does (printed beside it).
 
@@ -43,10 +45,14 @@ print(seconds, "skl2onnx" in sys.modules, "onnx" in sys.modules, {module}.__file
 
 
 def _env(tree):
+    # bytecode caches written as an installed package has them (an
+    # environment with PYTHONDONTWRITEBYTECODE would compile a source tree's
+    # modules in every timed import)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if tree is None:
-        return dict(os.environ)
+        return env
     paths = [str(Path(tree).resolve()), *filter(None, [os.environ.get("PYTHONPATH")])]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
+    return {**env, "PYTHONPATH": os.pathsep.join(paths)}
 
 
 def import_once(module, env, cwd):

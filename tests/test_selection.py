@@ -10,6 +10,7 @@ import pytest
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.feature_selection import SelectFromModel
+from sklearn.metrics import log_loss
 
 from sknn import MLPClassifier, MLPRegressor, SelectionPathDisplay, feature_alpha_path
 
@@ -29,7 +30,8 @@ def data():
 @pytest.fixture(scope="module")
 def path(data):
     X, y = data
-    return feature_alpha_path(MLPClassifier((16,), random_state=0), X, y, n_alphas=10)
+    return feature_alpha_path(MLPClassifier((16,), random_state=0), X[:450], y[:450],
+                              X_val=X[450:], y_val=y[450:], n_alphas=10)
 
 
 def test_the_path_goes_from_every_feature_to_none_and_never_grows(path):
@@ -44,14 +46,30 @@ def test_the_path_goes_from_every_feature_to_none_and_never_grows(path):
 
 
 def test_each_step_is_warm_started_from_the_one_before(path):
-    for before, after, n_iter in zip(path.states, path.states[1:], path.n_iter[1:]):
-        # the training record goes on: the curve grows by the step's epochs
-        assert after["loss_curve_"][: len(before["loss_curve_"])] == before["loss_curve_"]
-        assert len(after["loss_curve_"]) == len(before["loss_curve_"]) + n_iter
-        assert after["t_"] > before["t_"]
-    # a cold start of the second step would be far from the first step's weights
-    first, second = path.states[0]["coefs_"][1], path.states[1]["coefs_"][1]
-    assert np.linalg.norm(second - first) < 0.5 * np.linalg.norm(first)
+    # each step's model continues the training record of every step before
+    # it: its loss curve holds the dense fit's and every path step's epochs up
+    # to the step that found its features, then those of the relaxed refit
+    # of those features (at most a step's worth)
+    found = 0
+    for i, state in enumerate(path.states):
+        if i and not np.array_equal(path.support[i], path.support[i - 1]):
+            found = i
+        refit = len(state["loss_curve_"]) - path.n_iter[: found + 1].sum()
+        assert 0 <= refit <= (path.step_iter if found else 0)
+        assert state["loss_curve_"][: path.n_iter[0]] == path.states[0]["loss_curve_"]
+    assert all(b["t_"] >= a["t_"] for a, b in zip(path.states, path.states[1:]))
+
+
+def test_each_step_is_scored_by_its_model_on_the_validation_data(path, data):
+    """A step's model (the path's network refitted on the features it kept,
+    without the group lasso) is what the validation data scores."""
+    X, y = data
+    for i in range(len(path.alphas)):
+        model = path.estimator(i)
+        np.testing.assert_array_equal(model.feature_importances_ > 0, path.support[i])
+        proba = model.predict_proba(X[450:])
+        assert path.validation_loss[i] == pytest.approx(log_loss(y[450:], proba), rel=1e-9)
+        assert path.validation_score[i] == pytest.approx(model.score(X[450:], y[450:]))
 
 
 def test_the_chosen_steps_follow_their_rules(path):
@@ -72,7 +90,6 @@ def test_a_step_rebuilds_as_a_model(path, data):
     model = path.estimator(path.one_se_index)
     state = path.states[path.one_se_index]
     np.testing.assert_array_equal(model.coefs_[0], state["coefs_"][0])
-    assert model.feature_alpha == path.alphas[path.one_se_index]
     assert model.predict_proba(X).shape == (600, 2)
 
 

@@ -11,6 +11,7 @@ plain configuration, and the fit commits what it returns.
 
 import copy
 import functools
+import inspect
 import weakref
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
@@ -165,6 +166,15 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "feature_alpha_rule": [StrOptions({"best", "one_se"})],
         "diagnostics": ["boolean"],
     }
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        # a model saved before a parameter existed has that parameter's default
+        # (the behaviour it was fitted with)
+        defaults = inspect.signature(type(self).__init__).parameters
+        for name in self._get_param_names():
+            if name not in vars(self):
+                setattr(self, name, defaults[name].default)
 
     @classmethod
     def _get_param_names(cls):
@@ -420,9 +430,10 @@ default=None
         path = feature_alpha_path(self, X, y, sample_weight=sample_weight, X_val=X_val,
                                   y_val=y_val, sample_weight_val=sample_weight_val)
         i = path.index(self.feature_alpha_rule)
+        state = path.states[i]
         for name in [name for name in vars(self) if name.endswith("_")]:
             delattr(self, name)  # an earlier fit's, such as feature_names_in_
-        vars(self).update(path.states[i])
+        vars(self).update(state)
         self.feature_alpha_ = float(path.alphas[i])
         self.feature_alpha_path_ = path.summary()
         return self

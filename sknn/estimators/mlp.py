@@ -116,12 +116,13 @@ default='adam'
         of every epoch.
 
     learning_rate_init : float, default=0.001
-        Initial step size of 'sgd' and 'adam'. A fit that diverges (loss or
-        weights no longer finite, e.g. with a huge step or unscaled data)
-        stops with a ``ConvergenceWarning`` and keeps the last weights whose
-        outputs on the training data are finite; L-BFGS keeps its last
-        accepted iterate. Ctrl-C (``KeyboardInterrupt``) also stops a fit
-        with a warning and a usable model (the best one with early stopping).
+        Initial step size of the stochastic solvers named by a string. A fit
+        that diverges (loss or weights no longer finite, e.g. with a huge step
+        or unscaled data) stops with a ``ConvergenceWarning`` and keeps the
+        last weights whose outputs on the training data are finite; L-BFGS
+        keeps its last accepted iterate. Ctrl-C (``KeyboardInterrupt``) also
+        stops a fit with a warning and a usable model (the best one with
+        early stopping).
 
     power_t : float, default=0.5
         Exponent of 'invscaling'.
@@ -159,13 +160,15 @@ default='adam'
         Share of training data held out for early stopping.
 
     beta_1 : float, default=0.9
-        Decay rate of Adam's first moment estimates, in [0, 1).
+        Decay rate of the first moment estimates of 'adam' and 'adamw', in
+        [0, 1).
 
     beta_2 : float, default=0.999
-        Decay rate of Adam's second moment estimates, in [0, 1).
+        Decay rate of the second moment estimates of 'adam' and 'adamw', in
+        [0, 1).
 
     epsilon : float, default=1e-8
-        Numerical stability term of Adam.
+        Numerical stability term of 'adam', 'adamw', 'rmsprop' and 'adagrad'.
 
     n_iter_no_change : int, default=10
         Epochs without ``tol`` improvement before stopping (stochastic solvers).

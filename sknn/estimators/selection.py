@@ -6,9 +6,10 @@ then along a geometric grid of ``feature_alpha`` values from weak to strong,
 each fit warm-started from the one before (as ``lasso_path`` and LassoNet,
 Lemhadri et al., JMLR 2021, do), until no input feature is left. A feature
 the path removed stays removed (a ``ZeroRows`` constraint on the first
-layer), so the number of features never grows along the path. Each step is
-scored on validation data; ``feature_alpha='auto'`` keeps the step with the
-lowest validation loss (``feature_alpha_rule='best'``) or, by the
+layer), so the number of features never grows along the path. Each new set
+of features is refitted without the group lasso (relaxed) and scored on
+validation data; ``feature_alpha='auto'`` keeps the step with the lowest
+validation loss (``feature_alpha_rule='best'``) or, by the
 one-standard-error rule, the sparsest step within one standard error of it
 (``'one_se'``).
 """
@@ -46,13 +47,18 @@ class FeatureAlphaPath:
         Their number; it never grows along the path.
     validation_loss : ndarray of shape (n_steps,)
         The mean loss of the validation data (log-loss or the regression
-        loss, without the penalty).
+        loss, without the penalty) under the step's model: the path's
+        network at that step refitted without the group lasso on the
+        features it kept.
     validation_loss_se : ndarray of shape (n_steps,)
         Its standard error over the validation samples.
     validation_score : ndarray of shape (n_steps,)
         The estimator's ``score`` on the validation data (accuracy or R²).
     n_iter : ndarray of int, shape (n_steps,)
-        The epochs each step trained.
+        The epochs each step of the path trained (its relaxed refit aside).
+    step_iter : int
+        The epochs a step, and a refit, may train: a tenth of the first
+        fit's (at least 10).
     feature_names : ndarray of str, shape (n_features,)
         The names of the input features (``x0``, ... without column names).
     best_index : int
@@ -61,8 +67,8 @@ class FeatureAlphaPath:
         The sparsest step (fewest features; then the strongest) whose
         validation loss is within one standard error of the lowest.
     states : list of dict or None
-        Each step's fitted attributes (weights, curves, classes, ...), from
-        which :meth:`estimator` rebuilds its model.
+        Each step's model's fitted attributes (weights, curves, classes,
+        ...), from which :meth:`estimator` rebuilds it.
     """
 
     alphas: np.ndarray
@@ -72,6 +78,7 @@ class FeatureAlphaPath:
     validation_loss_se: np.ndarray
     validation_score: np.ndarray
     n_iter: np.ndarray
+    step_iter: int
     feature_names: np.ndarray
     best_index: int
     one_se_index: int
@@ -92,7 +99,7 @@ class FeatureAlphaPath:
                 "its models."
             )
         model = clone(self.template)
-        model.set_params(feature_alpha=float(self.alphas[index]), warm_start=False)
+        model.set_params(feature_alpha=0.0, warm_start=False)
         vars(model).update(copy.deepcopy(self.states[index]))
         return model
 
@@ -135,6 +142,17 @@ def _validation(model, X, y, sample_weight):
     return mean, math.sqrt(variance / max(n_effective - 1.0, 1.0)), score
 
 
+def _new_problem(model):
+    """A warm start on another objective: the stopping rule starts afresh
+    (scikit-learn's warm start carries it over, and the stronger penalty's
+    higher loss would stop the step after ``n_iter_no_change`` epochs)."""
+    model._no_improvement_count = 0
+    if model.best_loss_ is not None:
+        model.best_loss_ = np.inf
+    if model.best_validation_score_ is not None:
+        model.best_validation_score_ = -np.inf
+
+
 def _alpha_max(model, X, y, sample_weight):
     """The strength at which the group lasso's proximal step removes every
     feature from the fitted network with the first layer's weights at zero:
@@ -166,10 +184,15 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     ``feature_alpha`` from ``eps * alpha_max`` to ``alpha_max`` on a
     geometric grid (``alpha_max``, from the first fit's gradient, is where
     the group lasso starts to remove every feature), each warm-started from
-    the step before with a fresh optimizer for at most a fifth of the epochs
+    the step before with a fresh optimizer for at most a tenth of the epochs
     the first fit took (at least 10); the grid goes on past ``alpha_max``
-    until no feature is left. The whole path costs at most ``1 + n_alphas /
-    5`` times the first fit's epochs (plus 10 epochs a step where that fit was
+    until no feature is left. A step that removed features is refitted
+    without the group lasso on the features it kept, warm-started, for as
+    many epochs (a relaxed fit, as the relaxed lasso of Meinshausen, 2007:
+    the group lasso selects, the refit takes its shrinkage off the features
+    kept); that relaxed model is the step's model and is what the validation
+    data scores. The path costs at most ``1 + (n_steps + n_supports) / 10``
+    times the first fit's epochs (plus 10 epochs a step where that fit was
     short).
 
     Parameters
@@ -228,8 +251,9 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     early = {}
     if est.early_stopping:
         early = dict(X_val=X_val, y_val=y_val, sample_weight_val=sample_weight_val)
+    validation = (X_val, y_val, sample_weight_val) if early else None
     model = est.fit(X, y, sample_weight=sample_weight, **early)
-    step_iter = max(10, model.n_iter_ // 5)
+    step_iter = max(10, model.n_iter_ // 10)
     alpha_max = _alpha_max(model, X, y, sample_weight)
     ratio = (1.0 / eps) ** (1.0 / max(n_alphas - 1, 1))
     alphas = list(alpha_max * np.geomspace(eps, 1.0, n_alphas))
@@ -239,31 +263,39 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     rows = {"alpha": [], "support": [], "loss": [], "se": [], "score": [], "n_iter": []}
     states = [] if keep_states else None
 
-    def record(alpha):
-        support = np.any(model.coefs_[0] != 0, axis=1)
-        loss, se, score = _validation(model, X_val, y_val, sample_weight_val)
-        for key, value in zip(rows, (alpha, support, loss, se, score, model.n_iter_)):
-            rows[key].append(value)
-        if states is not None:
-            states.append(copy.deepcopy(
-                {k: v for k, v in vars(model).items() if k.endswith("_") or k.startswith("_")}))
-        return support
-
-    support = record(0.0)
-    step = 0
-    # past alpha_max, up to as many further steps again
-    while support.any() and step < 2 * n_alphas:
-        alpha = alphas[step] if step < n_alphas else alphas[-1] * ratio ** (step - n_alphas + 1)
+    def train(model, alpha, support):
+        """A warm-started fit of at most ``step_iter`` epochs at ``alpha``,
+        the features outside ``support`` held at zero."""
         model.set_params(feature_alpha=float(alpha), warm_start=True, max_iter=step_iter)
+        _new_problem(model)
         with warnings.catch_warnings():
             # each step is a short warm-started run that may stop at its epoch budget
             warnings.simplefilter("ignore", ConvergenceWarning)
-            validation = None
-            if early:
-                validation = (X_val, y_val, sample_weight_val)
             model._fit(X, y, sample_weight=sample_weight, validation_data=validation,
                        frozen_features=~support)
-        support = record(float(alpha))
+
+    def record(alpha, n_iter, relaxed, support):
+        """Score the step by its relaxed model (kept as the step's model)."""
+        loss, se, score = _validation(relaxed, X_val, y_val, sample_weight_val)
+        for key, value in zip(rows, (alpha, support, loss, se, score, n_iter)):
+            rows[key].append(value)
+        if states is not None:
+            states.append(copy.deepcopy({k: v for k, v in vars(relaxed).items()
+                                         if k.endswith("_") or k.startswith("_")}))
+
+    support = np.ones(model.n_features_in_, dtype=bool)
+    record(0.0, model.n_iter_, model, support)
+    relaxed, step = copy.deepcopy(model), 0  # the model of every feature: the first fit
+    # past alpha_max, up to as many further steps again
+    while support.any() and step < 2 * n_alphas:
+        alpha = alphas[step] if step < n_alphas else alphas[-1] * ratio ** (step - n_alphas + 1)
+        train(model, alpha, support)
+        new_support = np.any(model.coefs_[0] != 0, axis=1)
+        if not np.array_equal(new_support, support):  # a new support: refit it relaxed
+            relaxed = copy.deepcopy(model)
+            train(relaxed, 0.0, new_support)
+        support = new_support
+        record(float(alpha), model.n_iter_, relaxed, support)
         step += 1
 
     loss, se = np.array(rows["loss"]), np.array(rows["se"])
@@ -276,7 +308,7 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     return FeatureAlphaPath(
         alphas=np.array(rows["alpha"]), support=support_rows, n_features=n_features,
         validation_loss=loss, validation_loss_se=se, validation_score=np.array(rows["score"]),
-        n_iter=np.array(rows["n_iter"]), feature_names=np.asarray(names),
+        n_iter=np.array(rows["n_iter"]), step_iter=step_iter, feature_names=np.asarray(names),
         best_index=best, one_se_index=one_se, states=states,
         template=clone(model) if keep_states else None,
     )

@@ -31,18 +31,17 @@ __all__ = ["accelerated", "available", "compiled_loops", "enabled"]
 
 
 def _numba_allowed():
-    """Whether numba is installed and not switched off, decided without
-    importing it (``import numba`` is slow: it happens when a loop first runs)."""
+    """Whether numba is not switched off (the environment alone: whether it
+    is installed is looked up later, as ``import numba`` is slow and happens
+    only when a loop first runs)."""
     if os.environ.get("SKNN_NUMBA", "1") == "0":
         return False
     # NUMBA_DISABLE_JIT runs "compiled" loops as Python: far slower than numpy
-    if os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0"):
-        return False
-    return importlib.util.find_spec("numba") is not None
+    return os.environ.get("NUMBA_DISABLE_JIT", "0") in ("", "0")
 
 
-_available = _numba_allowed()
-_enabled = _available
+_available = None  # whether numba is installed and allowed, once looked up
+_enabled = _numba_allowed()
 _loops = []  # the names of the loops to compile, with their options
 _compiled = False
 _compile_lock = threading.Lock()
@@ -50,12 +49,16 @@ _compile_lock = threading.Lock()
 
 def available():
     """Whether the compiled loops can run here (numba installed and allowed)."""
+    global _available, _enabled
+    if _available is None:
+        _available = _numba_allowed() and importlib.util.find_spec("numba") is not None
+        _enabled = _enabled and _available
     return _available
 
 
 def enabled():
     """Whether the compiled loops are in use now."""
-    return _enabled
+    return _enabled and available()
 
 
 @contextlib.contextmanager
