@@ -25,7 +25,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state
 
-from ..nn.constraints import ZeroRows
 from ..nn.network import Network
 from . import components
 
