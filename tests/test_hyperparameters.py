@@ -37,8 +37,7 @@ def test_valid_hyperparameters_fit_tiny_data(data, Est, multi):
             if Est is MLPClassifier:  # multilabel: the column indices
                 kw["classes"] = [0, 1, 2] if y.ndim == 1 else [0, 1]
             if params["feature_alpha"] == "auto":
-                with pytest.raises(ValueError, match="feature_alpha='auto'"):
-                    clone(est).partial_fit(X, y, **kw)
+                assert not hasattr(est, "partial_fit")
             elif params.get("class_weight") == "balanced":
                 with pytest.raises(ValueError, match="balanced"):
                     clone(est).partial_fit(X, y, **kw)

@@ -142,8 +142,12 @@ def test_auto_refuses_what_it_cannot_do(data):
     X, y = data
     with pytest.raises(ValueError, match="feature_alpha is not supported with solver='lbfgs'"):
         MLPClassifier(solver="lbfgs", feature_alpha="auto").fit(X, y)
-    with pytest.raises(ValueError, match="partial_fit needs a number"):
+    # scikit-learn's available_if reports the missing method; the reason is its cause
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
         MLPClassifier(feature_alpha="auto").partial_fit(X, y, classes=[0, 1])
+    assert "not available with feature_alpha='auto'" in str(info.value.__cause__)
+    with pytest.raises(ValueError, match="Found input variables with inconsistent numbers"):
+        MLPClassifier(feature_alpha="auto").fit(X, y[:-1])
     with pytest.raises(ValueError, match="stochastic solver"):
         feature_alpha_path(MLPClassifier(solver="lbfgs"), X, y)
     with pytest.raises(ValueError, match="n_alphas"):

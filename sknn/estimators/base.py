@@ -368,9 +368,8 @@ default=None
         hidden, activations, dropout = self._validate_knobs()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
-        if isinstance(self.feature_alpha, str):
-            return self._fit_feature_alpha_path(X, y, sample_weight, incremental,
-                                                validation_data)
+        if isinstance(self.feature_alpha, str):  # (partial_fit is not available then)
+            return self._fit_feature_alpha_path(X, y, sample_weight, validation_data)
         first_pass = not hasattr(self, "coefs_") or (not self.warm_start and not incremental)
         _check_has_features(X, self)
         X, Y, targets = self._validate_input(X, y, incremental, reset=first_pass, classes=classes)
@@ -415,17 +414,11 @@ default=None
         self._commit(net, record, solver, targets)
         return self
 
-    def _fit_feature_alpha_path(self, X, y, sample_weight, incremental, validation_data):
+    def _fit_feature_alpha_path(self, X, y, sample_weight, validation_data):
         """``feature_alpha='auto'``: the step of a feature_alpha path that
         ``feature_alpha_rule`` chooses (see ``selection``)."""
         from .selection import feature_alpha_path
 
-        if incremental:
-            raise ValueError(
-                "feature_alpha='auto' chooses the strength along a path of whole fits; "
-                "partial_fit needs a number, such as the feature_alpha_ of a model "
-                "fitted with 'auto'."
-            )
         X_val, y_val, sample_weight_val = validation_data or (None, None, None)
         path = feature_alpha_path(self, X, y, sample_weight=sample_weight, X_val=X_val,
                                   y_val=y_val, sample_weight_val=sample_weight_val)
@@ -576,6 +569,12 @@ default=None
             raise AttributeError(
                 "partial_fit is only available for stochastic optimizers. "
                 f"{self.solver} is not stochastic."
+            )
+        if isinstance(self.feature_alpha, str):
+            raise AttributeError(
+                "partial_fit is not available with feature_alpha='auto', which chooses "
+                "the strength along a path of whole fits; set feature_alpha to a number, "
+                "such as the feature_alpha_ of a model fitted with 'auto'."
             )
         return True
 

@@ -20,13 +20,16 @@ import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone, is_classifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import _safe_indexing, check_random_state
+from sklearn.utils.validation import _check_sample_weight
 
 from ..nn.network import Network
 from . import components
+from .base import _check_has_features
 
 __all__ = ["FeatureAlphaPath", "feature_alpha_path"]
 
@@ -105,6 +108,22 @@ class FeatureAlphaPath:
     def summary(self):
         """The path without the weights (what a fitted model keeps)."""
         return replace(self, states=None, template=None)
+
+
+def _validated(est, X, y, sample_weight):
+    """The training data checked as a fit checks it (scikit-learn's errors
+    for a missing, mislabelled or mis-shaped input), on a copy of the
+    estimator. A data frame stays one (its column names are the features'
+    names); other input becomes the validated array, a CSR matrix if sparse;
+    ``y`` becomes its validated labels or values (a column flattened)."""
+    probe = clone(est)
+    _check_has_features(X, probe)
+    Xv, _, targets = probe._validate_input(X, y, incremental=False, reset=True)
+    if sample_weight is not None:
+        sample_weight = _check_sample_weight(sample_weight, Xv)
+    if not hasattr(X, "iloc"):
+        X = Xv.tocsr() if sp.issparse(Xv) else Xv
+    return X, targets.y, sample_weight
 
 
 def _split(est, X, y, sample_weight):
@@ -244,6 +263,7 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
         raise ValueError(f"eps must be in (0, 1), got {eps!r}.")
     if (X_val is None) != (y_val is None):
         raise ValueError("Pass both X_val and y_val, or neither.")
+    X, y, sample_weight = _validated(est, X, y, sample_weight)
     if X_val is None:
         (X, y, sample_weight), (X_val, y_val, sample_weight_val) = _split(
             est, X, y, sample_weight)
