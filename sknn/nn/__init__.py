@@ -2,7 +2,9 @@
 extending them. Imports numpy and scipy only, never scikit-learn.
 
 - :mod:`~sknn.nn.layers`: :class:`Layer` and the built-in layers, with
-  :class:`Parameter` declarations;
+  :class:`Parameter` declarations; :mod:`~sknn.nn.tabular`, the layers for
+  tables (robust scaling, piecewise-linear encoding, an ensemble of members
+  sharing their hidden layers);
 - :mod:`~sknn.nn.activations`, :mod:`~sknn.nn.losses`,
   :mod:`~sknn.nn.initializers`, :mod:`~sknn.nn.regularizers`,
   :mod:`~sknn.nn.constraints`, :mod:`~sknn.nn.optimizers`,
@@ -76,6 +78,7 @@ from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSpro
 from .registry import Registry
 from .regularizers import REGULARIZERS, L1, L2, ElasticNet, GroupLasso, Regularizer
 from .schedules import SCHEDULES, Adaptive, Constant, Cosine, InvScaling, Schedule
+from .tabular import EnsembleHead, EnsembleInput, PiecewiseLinearEncoding, RobustScaling
 
 __all__ = [
     "ACTIVATIONS",
@@ -105,6 +108,8 @@ __all__ = [
     "Dense",
     "Dropout",
     "ElasticNet",
+    "EnsembleHead",
+    "EnsembleInput",
     "GlorotNormal",
     "GlorotUniform",
     "GroupLasso",
@@ -126,6 +131,7 @@ __all__ = [
     "Optimizer",
     "Orthogonal",
     "Parameter",
+    "PiecewiseLinearEncoding",
     "Poisson",
     "Quantile",
     "RMSprop",
@@ -133,6 +139,7 @@ __all__ = [
     "RandomUniform",
     "Registry",
     "Regularizer",
+    "RobustScaling",
     "Schedule",
     "ScikitLearnUniform",
     "SquaredError",

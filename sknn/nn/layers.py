@@ -129,6 +129,13 @@ class Layer(Component):
     tracked_weight : str or None
         The parameter whose norms and gradient the diagnostics follow (a
         dense layer's ``"coef"``).
+    adaptive : bool
+        Whether :meth:`adapt` sets the layer's state from the training input.
+    row_multiplier : int
+        Rows of output per row of input (an ensemble's members; 1 for most).
+    input_members : int
+        Ensemble members per sample among the input rows (set by the
+        network before :meth:`build`; 1 outside an ensemble).
     output : ndarray
         The output of the last training forward pass.
     """
@@ -139,6 +146,9 @@ class Layer(Component):
     starts_row = False
     activates = False
     tracked_weight = None
+    adaptive = False
+    row_multiplier = 1
+    input_members = 1
     output = None
 
     def build(self, n_inputs):
@@ -156,9 +166,16 @@ class Layer(Component):
     def initialize(self, init, random_state, dtype):
         """Draw initial parameters into the bound arrays."""
 
+    def adapt(self, X, sample_weight=None):
+        """Set the layer's state from (a sample of) its training input ``X``
+        and the rows' weights, after :meth:`initialize` and before training
+        (for ``adaptive`` layers: preprocessing statistics such as
+        quantiles, weighted so that a row of weight 2 counts as two rows)."""
+
     def allocate(self, rows, dtype, input_grad):
-        """Training buffers for batches of up to ``rows`` rows; ``input_grad``
-        says whether ``backward`` must return the input's gradient."""
+        """Training buffers for batches of up to ``rows`` input rows;
+        ``input_grad`` says whether ``backward`` must return the input's
+        gradient."""
 
     def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
                 check_finite=False):

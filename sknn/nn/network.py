@@ -127,13 +127,16 @@ def describe(layers):
     for layer in layers:
         if layer.starts_row or not rows:
             rows.append(dict(units=layer.units, activation="", normalization="", dropout=0.0,
-                             params=0, non_trainable=0))
+                             params=0, non_trainable=0, nonzero=0))
         row = rows[-1]
-        row.update(layer.summary())
+        fields = layer.summary()
+        if row["normalization"] and fields.get("normalization"):  # several: listed in order
+            fields["normalization"] = f"{row['normalization']}, {fields['normalization']}"
+        row.update(fields)
         for p in layer.parameters:
             row["params" if p.trainable else "non_trainable"] += int(np.prod(p.shape))
             if p.trainable and hasattr(layer, p.name):
-                row["nonzero"] = row.get("nonzero", 0) + int(
+                row["nonzero"] += int(
                     np.count_nonzero(getattr(layer, p.name)))
     return rows
 
@@ -251,9 +254,14 @@ class Network:
     def _setup(self, layers, n_inputs, out_activation, dtype):
         self.layers = list(layers)
         self.n_inputs = int(n_inputs)
-        units = self.n_inputs
+        units, members = self.n_inputs, 1
+        self._members_in = []  # ensemble members per sample among each layer's input rows
         for layer in self.layers:
+            self._members_in.append(members)
+            layer.input_members = members
             units = layer.build(units)
+            members *= int(layer.row_multiplier)
+        self.members = members
         self.out_activation = out_activation
         self.output_function = OUTPUT_ACTIVATIONS[out_activation].function
         self.dtype = np.dtype(dtype)
@@ -262,10 +270,23 @@ class Network:
         self.n_outputs = units
 
     # ------------------------------------------------------------ parameters
-    def initialize(self, init, random_state):
-        """Draw initial parameters, layer by layer (see ``initializers``)."""
+    def initialize(self, init, random_state, X=None, sample_weight=None):
+        """Draw initial parameters, layer by layer (see ``initializers``),
+        then, given the training input ``X`` (or a sample of it) and the rows'
+        weights, adapt the adaptive layers to what reaches them (see
+        ``Layer.adapt``)."""
         for layer in self.layers:
             layer.initialize(init, random_state, self.dtype)
+        adaptive = [i for i, layer in enumerate(self.layers) if layer.adaptive]
+        if X is None or not adaptive:
+            return
+        A = np.array(X, dtype=self.dtype)  # a copy: inference may work in place
+        for layer in self.layers[: adaptive[-1] + 1]:
+            if layer.adaptive:
+                layer.adapt(A, sample_weight)
+            A = layer.forward(A)
+            if sample_weight is not None and layer.row_multiplier > 1:
+                sample_weight = np.repeat(sample_weight, layer.row_multiplier)
 
     @property
     def stochastic(self):
@@ -353,6 +374,8 @@ class Network:
             A = layer.forward(A, training=training, sample_weight=sample_weight, rng=rng,
                               out=None if outs is None else outs[i],
                               check_finite=i < check_layers)
+            if sample_weight is not None and layer.row_multiplier != 1:
+                sample_weight = np.repeat(sample_weight, layer.row_multiplier)
         return A
 
     def backward(self, delta):
@@ -363,14 +386,15 @@ class Network:
     def _reserve(self, rows):
         if rows > self._capacity:
             for i, layer in enumerate(self.layers):
-                layer.allocate(rows, self.dtype, input_grad=i > 0)
+                layer.allocate(rows * self._members_in[i], self.dtype, input_grad=i > 0)
             self._capacity = rows
 
     def loss_grad(self, X, Y, sample_weight=None, rng=None, penalize=False):
         """Loss of a batch, its gradient written into :attr:`grad`.
 
         The loss is ``sum_i s_i loss_i / m`` with ``m = sum_i s_i`` (the
-        number of rows without weights). A batch whose weights sum to zero
+        number of rows without weights); an ensemble's ``loss_i`` is the mean
+        of its members' losses. A batch whose weights sum to zero
         carries no signal: loss and gradient are zero.
 
         Parameters
@@ -393,6 +417,11 @@ class Network:
         n = X.shape[0]
         self._reserve(n)
         delta = self.forward(X, training=True, sample_weight=sample_weight, rng=rng)
+        if self.members > 1:  # each member's rows against the targets: the members' mean loss
+            n *= self.members
+            Y = np.repeat(Y, self.members, axis=0)
+            if sample_weight is not None:
+                sample_weight = np.repeat(sample_weight, self.members)
         losses = self.loss.loss_and_delta(delta, Y)
         if sample_weight is None:
             m = float(n)
@@ -411,7 +440,7 @@ class Network:
             loss += self.smooth_penalty(m)
         return loss
 
-    def predict(self, X, chunk_rows=None, check_layers=0, raw=False):
+    def predict(self, X, chunk_rows=None, check_layers=0, raw=False, members=False):
         """Output activations for ``X``, in chunks of rows.
 
         Allocates only per-call buffers of at most ``chunk_rows`` rows, so
@@ -432,38 +461,81 @@ class Network:
             (ReLU of -inf, tanh) would hide from the output.
         raw : bool
             Return the last layer's output without the output activation.
+        members : bool
+            Return each ensemble member's output, ``(n_samples, members,
+            n_outputs)``, rather than their mean.
 
         Returns
         -------
         out : ndarray of shape (n_samples, n_outputs)
+            The output activations (of an ensemble, the mean of its members'),
+            or with ``members`` of shape ``(n_samples, members, n_outputs)``.
         """
-        n = X.shape[0]
+        n, k = X.shape[0], self.members
+        rows_out = [m * layer.row_multiplier for m, layer in zip(self._members_in, self.layers)]
         if chunk_rows is None:
             # a chunk of a dense input is copied when its dtype changes; a
             # chunk of a sparse input costs its non-zeros, not its width
             width = 0 if sp.issparse(X) else X.shape[1]
-            widest = max(width, *(layer.units for layer in self.layers))
+            widest = max(width, *(m * layer.units for m, layer in zip(rows_out, self.layers)))
             chunk_rows = _CHUNK_VALUES // widest
         chunk_rows = max(1, min(chunk_rows, n))
-        out = np.empty((n, self.n_outputs), self.dtype)
+        out = np.empty((n, k, self.n_outputs) if members else (n, self.n_outputs), self.dtype)
         last = self._output_layer
         buffers = [
-            np.empty(chunk_rows * layer.units, self.dtype)
-            if layer.writes_output and i != last else None
-            for i, layer in enumerate(self.layers)
+            np.empty(chunk_rows * m * layer.units, self.dtype)
+            if layer.writes_output and (i != last or k > 1) else None
+            for i, (m, layer) in enumerate(zip(rows_out, self.layers))
         ]
         for start in range(0, n, chunk_rows):
             stop = min(start + chunk_rows, n)
             A = _rows(X, start, stop)
             if A.dtype != self.dtype:
                 A = A.astype(self.dtype)
-            outs = [_column_major(buffer, stop - start, layer.units) if buffer is not None
-                    else None for buffer, layer in zip(buffers, self.layers)]
-            outs[last] = out[start:stop]
+            outs = [_column_major(buffer, (stop - start) * m, layer.units)
+                    if buffer is not None else None
+                    for buffer, m, layer in zip(buffers, rows_out, self.layers)]
+            if k == 1:
+                outs[last] = out[start:stop, 0] if members else out[start:stop]
+            else:
+                outs[last] = buffers[last][: (stop - start) * k * self.n_outputs].reshape(
+                    -1, self.n_outputs)
             A = self.forward(A, outs=outs, check_layers=check_layers)
             if not raw:
                 self.output_function(A)
+            if k > 1:
+                A = A.reshape(stop - start, k, self.n_outputs)
+                if members:
+                    out[start:stop] = A
+                else:
+                    np.mean(A, axis=1, out=out[start:stop])
         return out
+
+    def evaluate(self, X, Y, check_layers=0, activations=True):
+        """Output activations and per-sample losses of ``X`` against ``Y``.
+
+        The losses are an ensemble's mean over its members, as in training.
+        Raises :class:`NonFinitePreactivation` as :meth:`predict`.
+
+        Returns
+        -------
+        P : ndarray of shape (n_samples, n_outputs) or None
+            The output activations (None unless ``activations``).
+        losses : ndarray of shape (n_samples,)
+        """
+        k = self.members
+        raw = self.predict(X, check_layers=check_layers, raw=True, members=k > 1)
+        P = None
+        if activations:
+            P = raw.copy()
+            self.output_function(P.reshape(-1, self.n_outputs))
+            if k > 1:
+                P = P.mean(axis=1)
+        if k == 1:
+            return P, self.loss.loss_and_delta(raw, Y)
+        losses = self.loss.loss_and_delta(raw.reshape(-1, self.n_outputs),
+                                          np.repeat(Y, k, axis=0))
+        return P, losses.reshape(-1, k).mean(axis=1)
 
     def refresh_statistics(self, X, sample_weight=None):
         """Set the layers' running statistics to those of ``X`` at the current

@@ -64,10 +64,8 @@ class ValidationSet:
 
     def evaluate(self, net):
         """Validation score and mean validation loss."""
-        raw = net.predict(self.X, raw=True)
-        P = raw.copy()
-        net.output_function(P)
-        loss = float(np.average(net.loss.loss_and_delta(raw, self.Y), weights=self.sw))
+        P, losses = net.evaluate(self.X, self.Y)
+        loss = float(np.average(losses, weights=self.sw))
         if not np.all(np.isfinite(P)):
             return np.nan, loss
         return float(self.score(net, P, loss, self)), loss
@@ -131,10 +129,10 @@ class DivergenceGuard:
         infinite (a ReLU of -inf or a tanh would hide an overflow from the
         output), and the loss of every sample that counts is finite."""
         try:
-            raw = self.net.predict(self.X, check_layers=len(self.net.layers), raw=True)
+            _, losses = self.net.evaluate(self.X, self.Y, check_layers=len(self.net.layers),
+                                          activations=False)
         except NonFinitePreactivation:
             return False
-        losses = self.net.loss.loss_and_delta(raw, self.Y)
         if self.sw is not None:
             losses = losses[self.sw > 0]
         return bool(np.isfinite(losses).all())

@@ -1,0 +1,500 @@
+"""Layers for tables: robust scaling, piecewise-linear encoding of numbers,
+and a parameter-efficient ensemble.
+
+- :class:`RobustScaling`: each numeric column centred on its median, divided
+  by its interquartile range, then smoothly clipped, ``z / sqrt(1 + (z /
+  c) ** 2)`` (RealMLP's preprocessing, as a layer);
+- :class:`PiecewiseLinearEncoding`: each numeric column encoded by its
+  position within quantile bins (Gorishniy et al., 2022);
+- :class:`EnsembleInput` and :class:`EnsembleHead`: ``members`` networks
+  that share every hidden layer and differ by a per-member scaling of the
+  input and by their output heads (TabM-mini, Gorishniy et al., 2025).
+  Between the two, each sample is ``members`` rows; the network trains on
+  the mean of the members' losses and predicts the mean of their output
+  activations (see ``Network``).
+
+The first two depend on the data: :meth:`Layer.adapt` sets their statistics
+from the training input before the first step (Keras' preprocessing layers'
+``adapt``); they are stored as non-trainable parameters. These layers take
+dense input.
+
+Examples
+--------
+>>> import numpy as np
+>>> from sknn.nn import Network, SquaredError
+>>> X = np.random.default_rng(0).normal(size=(50, 3))
+>>> from sknn.nn import Dense
+>>> layers = [RobustScaling(), PiecewiseLinearEncoding(n_bins=4), EnsembleInput(members=2),
+...           Dense(8, "relu"), EnsembleHead(1)]
+>>> net = Network(layers, 3, SquaredError(), np.float64)
+>>> net.initialize(lambda i, o, rs, dt: rs.normal(0, 0.3, (i, o)), np.random.RandomState(0), X)
+>>> net.predict(X).shape, net.predict(X, members=True).shape
+((50, 1), (50, 2, 1))
+"""
+
+from numbers import Integral, Real
+
+import numpy as np
+
+from .component import Interval
+from .initializers import initial_parameters
+from .layers import Layer, NonFinitePreactivation, Parameter
+
+__all__ = [
+    "EnsembleHead",
+    "EnsembleInput",
+    "PiecewiseLinearEncoding",
+    "RobustScaling",
+]
+
+
+def _columns(columns, n_inputs, layer):
+    """The selected input columns as an index array (all when None)."""
+    if columns is None:
+        return np.arange(n_inputs)
+    index = np.asarray(columns)
+    if index.dtype == bool:
+        if index.shape != (n_inputs,):
+            raise ValueError(
+                f"{type(layer).__name__}'s columns mask has {index.size} entries for an "
+                f"input of {n_inputs} columns; give one boolean per column."
+            )
+        return np.flatnonzero(index)
+    if index.ndim != 1 or index.dtype.kind not in "iu" or (
+            index.size and (index.min() < 0 or index.max() >= n_inputs)):
+        raise ValueError(
+            f"{type(layer).__name__}'s columns must be indices in [0, {n_inputs}) or a "
+            f"boolean mask, got {columns!r}."
+        )
+    return np.unique(index)
+
+
+def _dense(X, layer):
+    if not isinstance(X, np.ndarray):
+        raise TypeError(f"{type(layer).__name__} takes a dense array, got {type(X).__name__}.")
+    return X
+
+
+def _finite(values, sample_weight):
+    """A column's finite values with positive weight, and their weights."""
+    keep = np.isfinite(values)
+    if sample_weight is None:
+        return values[keep], None
+    keep &= sample_weight > 0
+    return values[keep], sample_weight[keep]
+
+
+def _quantiles(values, q, weights):
+    """Quantiles by the inverted empirical distribution function, under which
+    a row of weight 2 counts as the row twice."""
+    return np.quantile(values, q, weights=weights, method="inverted_cdf")
+
+
+class RobustScaling(Layer):
+    """Median and interquartile-range scaling with a smooth clip.
+
+    ``z = (x - median) / iqr``, then ``z / sqrt(1 + (z / clip) ** 2)``, which
+    is nearly ``z`` near 0 and tends to ``+-clip`` for outliers. Where the
+    interquartile range is 0, half the range is used, and 1 where that is 0
+    too. Unselected columns pass through unchanged.
+
+    Parameters
+    ----------
+    clip : float or None, default=3.0
+        The bound of the smooth clip; None scales without clipping.
+    columns : array-like of int or bool, default=None
+        The columns scaled (all by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = RobustScaling(clip=3.0)
+    >>> layer.build(1)
+    1
+    >>> layer.bind("center", np.zeros(1)); layer.bind("scale", np.ones(1))
+    >>> layer.adapt(np.array([[0.0], [1.0], [2.0], [3.0], [4.0]]))
+    >>> layer.center, layer.scale
+    (array([2.]), array([2.]))
+    >>> layer.forward(np.array([[2.0], [4.0], [100.0]])).round(3)
+    array([[0.   ],
+           [0.949],
+           [2.994]])
+    """
+
+    adaptive = True
+    writes_output = True
+    _constraints = {"clip": Interval(Real, 0, None, "neither", none_ok=True)}
+
+    def __init__(self, clip=3.0, columns=None):
+        self.clip = clip
+        self.columns = columns
+
+    def build(self, n_inputs):
+        units = super().build(n_inputs)
+        self._index = _columns(self.columns, units, self)
+        k = self._index.size
+        self.parameters = (
+            Parameter("center", (k,), "scaling_centers_", trainable=False),
+            Parameter("scale", (k,), "scaling_scales_", trainable=False),
+        )
+        return units
+
+    def initialize(self, init, random_state, dtype):
+        self.center[...], self.scale[...] = 0.0, 1.0
+
+    def adapt(self, X, sample_weight=None):
+        X = _dense(X, self)
+        self.initialize(None, None, None)
+        for f, column in enumerate(self._index):
+            values, weights = _finite(X[:, column], sample_weight)
+            if values.size == 0:
+                continue
+            q25, median, q75 = _quantiles(values, [0.25, 0.5, 0.75], weights)
+            scale = q75 - q25 if q75 > q25 else (values.max() - values.min()) / 2
+            self.center[f] = median
+            self.scale[f] = scale if scale > 0 else 1.0
+
+    def allocate(self, rows, dtype, input_grad):
+        self._factor = np.empty((rows, self._index.size), dtype)
+
+    def _transform(self, X, training):
+        Z = (X[:, self._index] - self.center) / self.scale
+        if self.clip is None:
+            if training:
+                self._factor[: X.shape[0]] = 1.0
+            return Z
+        ratio = Z / self.clip
+        ratio *= ratio
+        ratio += 1.0  # 1 + (z / c)^2
+        root = np.sqrt(ratio)
+        if training:  # d/dz z / sqrt(1 + (z/c)^2) = (1 + (z/c)^2) ** -1.5
+            np.multiply(ratio, root, out=self._factor[: X.shape[0]])
+        return np.divide(Z, root, out=Z)
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        Z = self._transform(X, training)
+        if out is None:
+            out = np.empty(X.shape, self.center.dtype)
+        out[...] = X
+        out[:, self._index] = Z
+        if training:
+            self.output = out
+        return out
+
+    def backward(self, delta):
+        n = delta.shape[0]
+        delta[:, self._index] /= self._factor[:n] * self.scale
+        return delta
+
+    def output_bound(self, bound):
+        if self.clip is not None and self._index.size == self.units:
+            return float(self.clip)
+        return max(bound, (bound + float(np.abs(self.center).max(initial=0.0)))
+                   / float(self.scale.min(initial=1.0)))
+
+    def summary(self):
+        return {"normalization": "RobustScaling"}
+
+
+class PiecewiseLinearEncoding(Layer):
+    """Each selected column's position within its quantile bins.
+
+    With bin edges ``e_0 < ... < e_m`` (the training quantiles, repeated
+    values merged), bin ``j`` of a value ``x`` is ``(x - e_j) / (e_{j+1} -
+    e_j)`` clipped to [0, 1]; the first bin is only capped at 1 and the last
+    only floored at 0, so values beyond the training range keep a slope. A
+    column with fewer distinct values than bins uses fewer bins (the others
+    are always 0). The output is the unselected columns, unchanged, then each
+    selected column's ``n_bins`` values.
+
+    Parameters
+    ----------
+    n_bins : int, default=16
+    columns : array-like of int or bool, default=None
+        The columns encoded (all by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = PiecewiseLinearEncoding(n_bins=2)
+    >>> layer.build(1)
+    2
+    >>> for name, shape in [("left", (1, 2)), ("width", (1, 2)), ("low", (1, 2)),
+    ...                     ("high", (1, 2))]:
+    ...     layer.bind(name, np.zeros(shape))
+    >>> layer.adapt(np.array([[0.0], [1.0], [2.0]]))
+    >>> layer.forward(np.array([[-1.0], [0.5], [1.5], [3.0]]))
+    array([[-1. ,  0. ],
+           [ 0.5,  0. ],
+           [ 1. ,  0.5],
+           [ 1. ,  2. ]])
+    """
+
+    adaptive = True
+    writes_output = True
+    _constraints = {"n_bins": Interval(Integral, 1, None, "left")}
+
+    def __init__(self, n_bins=16, columns=None):
+        self.n_bins = n_bins
+        self.columns = columns
+
+    def build(self, n_inputs):
+        self.validate()
+        self.n_inputs = int(n_inputs)
+        self._index = _columns(self.columns, self.n_inputs, self)
+        self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
+        shape = (self._index.size, int(self.n_bins))
+        self.parameters = tuple(
+            Parameter(name, shape, f"encoding_{name}s_", trainable=False)
+            for name in ("left", "width", "low", "high")
+        )
+        self.units = self._rest.size + self._index.size * int(self.n_bins)
+        return self.units
+
+    def initialize(self, init, random_state, dtype):
+        # until adapted: one bin per column, the identity
+        self.left[...], self.width[...], self.low[...], self.high[...] = 0.0, 1.0, 0.0, 0.0
+        self.low[:, 0], self.high[:, 0] = -np.inf, np.inf
+
+    def adapt(self, X, sample_weight=None):
+        X = _dense(X, self)
+        n_bins = int(self.n_bins)
+        self.initialize(None, None, None)
+        self.high[:, 0] = 0.0
+        for f, column in enumerate(self._index):
+            values, weights = _finite(X[:, column], sample_weight)
+            if values.size == 0:
+                continue
+            edges = np.unique(_quantiles(values, np.linspace(0, 1, n_bins + 1), weights))
+            m = edges.size - 1
+            if m == 0:
+                continue  # a constant column: every bin 0
+            self.left[f, :m] = edges[:-1]
+            self.width[f, :m] = np.diff(edges)
+            self.low[f, :m], self.high[f, :m] = 0.0, 1.0
+            self.low[f, 0] = -np.inf
+            self.high[f, m - 1] = np.inf
+
+    def allocate(self, rows, dtype, input_grad):
+        self._t = np.empty((rows, self._index.size, int(self.n_bins)), dtype)
+        self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        n = X.shape[0]
+        T = self._t[:n] if training else np.empty((n,) + self.left.shape, self.left.dtype)
+        np.subtract(X[:, self._index, None], self.left, out=T)
+        T /= self.width
+        if out is None or not out.flags.c_contiguous:
+            out = np.empty((n, self.units), self.left.dtype)
+        rest = self._rest.size
+        out[:, :rest] = X[:, self._rest]
+        encoded = out[:, rest:].reshape(T.shape)
+        np.clip(T, self.low, self.high, out=encoded)
+        if training:
+            self.output = out
+        return out
+
+    def backward(self, delta):
+        if self._dx is None:
+            return None
+        n = delta.shape[0]
+        T = self._t[:n]
+        rest = self._rest.size
+        # the derivative from the right at an edge (a value on an edge is common)
+        inside = (T >= self.low) & (T < self.high)
+        dx = self._dx[:n]
+        dx[:, self._rest] = delta[:, :rest]
+        encoded = delta[:, rest:].reshape(T.shape)
+        dx[:, self._index] = np.einsum("nfb,nfb,fb->nf", encoded, inside, 1.0 / self.width)
+        return dx
+
+    def summary(self):
+        return {"normalization": f"PiecewiseLinearEncoding({int(self.n_bins)})"}
+
+
+
+class EnsembleInput(Layer):
+    """``members`` copies of each row, member ``i``'s multiplied by its own
+    learned scale per input column: the only per-member parameters before
+    the heads.
+
+    The output has ``members`` rows per input row (sample-major: row ``s *
+    members + i`` is member ``i`` of sample ``s``), so the layers after it
+    are shared by the members and treat each member's row as a sample. The
+    scales start random, +-1 (``init="signs"``) or standard normal
+    (``init="normal"``): that is what makes the members differ.
+
+    Parameters
+    ----------
+    members : int, default=8
+    init : {"signs", "normal"}, default="signs"
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = EnsembleInput(members=2)
+    >>> layer.build(3)
+    3
+    >>> layer.bind("scale", np.array([[1.0, 1.0, 1.0], [-1.0, 2.0, 0.0]]))
+    >>> layer.forward(np.array([[1.0, 2.0, 3.0]]))
+    array([[ 1.,  2.,  3.],
+           [-1.,  4.,  0.]])
+    """
+
+    writes_output = True
+    _constraints = {
+        "members": Interval(Integral, 1, None, "left"),
+        "init": lambda value: value in ("signs", "normal"),
+    }
+
+    def __init__(self, members=8, init="signs"):
+        self.members = members
+        self.init = init
+
+    @property
+    def row_multiplier(self):
+        return int(self.members)
+
+    def build(self, n_inputs):
+        units = super().build(n_inputs)
+        self.parameters = (Parameter("scale", (int(self.members), units), "ensemble_scales_"),)
+        return units
+
+    def initialize(self, init, random_state, dtype):
+        shape = self.scale.shape
+        if self.init == "signs":
+            self.scale[...] = np.where(random_state.random_sample(shape) < 0.5, -1.0, 1.0)
+        else:
+            self.scale[...] = random_state.standard_normal(shape)
+
+    def allocate(self, rows, dtype, input_grad):
+        self._out = np.empty((rows * int(self.members), self.units), dtype)
+        self._dx = np.empty((rows, self.units), dtype) if input_grad else None
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        n, (k, d) = X.shape[0], self.scale.shape
+        if training:
+            out = self._out[: n * k]
+            self.input = X
+        elif out is None or not out.flags.c_contiguous:
+            out = np.empty((n * k, d), self.scale.dtype)
+        np.multiply(X[:, None, :], self.scale, out=out.reshape(n, k, d))
+        return out
+
+    def backward(self, delta):
+        k, d = self.scale.shape
+        delta3 = delta.reshape(-1, k, d)
+        self.scale_grad[...] = np.einsum("nkd,nd->kd", delta3, self.input)
+        if self._dx is None:
+            return None
+        dx = self._dx[: delta3.shape[0]]
+        np.einsum("nkd,kd->nd", delta3, self.scale, out=dx)
+        return dx
+
+    def output_bound(self, bound):
+        return bound * float(np.abs(self.scale).max())
+
+    def summary(self):
+        return {"normalization": f"EnsembleInput({int(self.members)})"}
+
+
+class EnsembleHead(Layer):
+    """The members' own output layers: member ``i``'s rows map through its
+    own weights ``coef[i]`` and intercepts ``intercept[i]``.
+
+    The number of members is that of the :class:`EnsembleInput` before it
+    (``input_members``, set by ``Network``). Each member keeps its own rows:
+    the network trains on the mean of the members' losses and predicts the
+    mean of their output activations.
+
+    Parameters
+    ----------
+    units : int
+        Outputs of each member.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> head = EnsembleHead(1)
+    >>> head.input_members = 2
+    >>> head.build(2)
+    1
+    >>> head.bind("coef", np.array([[[1.0], [0.0]], [[0.0], [1.0]]]))
+    >>> head.bind("intercept", np.array([[0.0], [10.0]]))
+    >>> head.forward(np.array([[1.0, 2.0], [3.0, 4.0]]))  # one sample, two members
+    array([[ 1.],
+           [14.]])
+    """
+
+    writes_output = True
+    starts_row = True
+    _constraints = {"units": Interval(Integral, 1, None, "left")}
+
+    def __init__(self, units):
+        self.units = units
+
+    def build(self, n_inputs):
+        self.validate()
+        k = int(self.input_members)
+        self.fan_in, units = int(n_inputs), int(self.units)
+        self.parameters = (
+            Parameter("coef", (k, self.fan_in, units), "head_coefs_", weight=True),
+            Parameter("intercept", (k, units), "head_intercepts_"),
+        )
+        return units
+
+    def initialize(self, init, random_state, dtype):
+        if hasattr(init, "for_activation"):
+            init = init.for_activation("identity")
+        for i in range(self.coef.shape[0]):
+            self.coef[i], self.intercept[i] = initial_parameters(
+                init, self.fan_in, self.coef.shape[2], random_state, dtype)
+
+    def allocate(self, rows, dtype, input_grad):
+        k, d, units = self.coef.shape
+        self._z = np.empty((k, rows // k, units), dtype)
+        self._dx = np.empty((rows, d), dtype) if input_grad else None
+
+    def _by_member(self, A):
+        """``(members, n_samples, width)`` view of sample-major member rows."""
+        k = self.coef.shape[0]
+        return A.reshape(-1, k, A.shape[1]).transpose(1, 0, 2)
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        k, _, units = self.coef.shape
+        Xm = self._by_member(np.ascontiguousarray(X))
+        n = Xm.shape[1]
+        Z = np.matmul(Xm, self.coef, out=self._z[:, :n] if training else None)
+        Z += self.intercept[:, None, :]
+        if out is None or not out.flags.c_contiguous:
+            out = np.empty((n * k, units), self.coef.dtype)
+        self._by_member(out)[...] = Z
+        if check_finite and not np.isfinite(Z).all():
+            raise NonFinitePreactivation("a pre-activation is not finite")
+        if training:
+            self.input = Xm
+        return out
+
+    def backward(self, delta):
+        dm = self._by_member(delta)
+        np.matmul(self.input.transpose(0, 2, 1), dm, out=self.coef_grad)
+        self.intercept_grad[...] = dm.sum(axis=1)
+        if self._dx is None:
+            return None
+        dx = self._dx[: delta.shape[0]]
+        np.matmul(dm, self.coef.transpose(0, 2, 1), out=self._by_member(dx))
+        return dx
+
+    def output_bound(self, bound):
+        column = float(np.abs(self.coef).sum(axis=1).max())
+        return bound * column + float(np.abs(self.intercept).max())
+
+    def summary(self):
+        return {"units": int(self.units), "activation": "identity"}
