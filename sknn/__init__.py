@@ -28,6 +28,9 @@ from .estimators import (
     MLPRegressor,
     SelectionPathDisplay,
     SparsityDisplay,
+    TableEncoder,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
     feature_alpha_path,
 )
 from .export import convert_when_imported, register_onnx_converters
@@ -42,6 +45,9 @@ __all__ = [
     "MLPRegressor",
     "SelectionPathDisplay",
     "SparsityDisplay",
+    "TableEncoder",
+    "TabularMLPClassifier",
+    "TabularMLPRegressor",
     "__version__",
     "feature_alpha_path",
     "nn",

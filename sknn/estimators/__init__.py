@@ -11,6 +11,7 @@ from .display import (
 )
 from .mlp import MLPClassifier, MLPRegressor
 from .selection import FeatureAlphaPath, feature_alpha_path
+from .tabular import TableEncoder, TabularMLPClassifier, TabularMLPRegressor
 
 __all__ = [
     "DiagnosticsDisplay",
@@ -20,5 +21,8 @@ __all__ = [
     "MLPRegressor",
     "SelectionPathDisplay",
     "SparsityDisplay",
+    "TableEncoder",
+    "TabularMLPClassifier",
+    "TabularMLPRegressor",
     "feature_alpha_path",
 ]

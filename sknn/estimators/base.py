@@ -19,7 +19,7 @@ from typing import NamedTuple, Self
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.metrics import get_scorer, get_scorer_names
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import (
@@ -203,6 +203,17 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         """Sample weights with class weights multiplied in (none by default)."""
         return sample_weight
 
+    def _check_X_y(self, X, y, reset):
+        """``X`` and ``y`` validated as scikit-learn validates them (``X`` as
+        floats; ``y`` as numbers for a regressor), recording or checking the
+        number and names of the features."""
+        return validate_data(self, X, y, accept_sparse=["csr", "csc"], multi_output=True,
+                             y_numeric=not is_classifier(self), dtype=_FLOATS, reset=reset)
+
+    def _batch_size(self, n_samples):
+        """The ``batch_size`` the solver is given (it resolves 'auto')."""
+        return self.batch_size
+
     # ------------------------------------------------------------ validation
     def _hidden_layer_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -359,7 +370,13 @@ default=None
         if sp.issparse(X_val):
             X_val = X_val.tocsr()
         sample_weight_val = self._validate_sample_weight(sample_weight_val, X_val)
+        Y_val = self._scale_targets(Y_val, sample_weight_val, reset=False)
         return X_val, Y_val.astype(dtype, copy=False), targets_val, sample_weight_val
+
+    def _scale_targets(self, Y, sample_weight, reset):
+        """The targets the network trains on (the encoded ones here; an
+        estimator may standardize them, learning the scale when ``reset``)."""
+        return Y
 
     @_overflow_checked
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
@@ -375,6 +392,7 @@ default=None
         X, Y, targets = self._validate_input(X, y, incremental, reset=first_pass, classes=classes)
         X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
         sample_weight = self._validate_sample_weight(sample_weight, X)
+        Y = self._scale_targets(Y, sample_weight, reset=first_pass)
         sample_weight = self._apply_class_weight(sample_weight, targets, X, incremental)
         if validation_data is not None:
             validation_data = self._validation_data(validation_data, targets, X.dtype)
@@ -384,9 +402,16 @@ default=None
         layers = self._layers(params, hidden, Y.shape[1], activations, dropout, frozen_features)
         net = Network(layers, X.shape[1], self._loss(targets), X.dtype)
         stochastic = components.is_stochastic(self.solver)
-        early_stopping = self.early_stopping and stochastic  # as scikit-learn's
+        validation = None
+        if validation_data is not None:
+            X_val, Y_val, targets_val, sw_val = validation_data
+            validation = ValidationSet(X_val, Y_val, targets_val, sw_val,
+                                       self._validation_score())
+        elif self.early_stopping and stochastic:  # as scikit-learn's
+            validation = self._hold_out(targets, X.shape[0])
+        early_stopping = self.early_stopping and stochastic and validation is not None
         if first_pass:
-            net.initialize(components.initializer(params), rng)
+            net.initialize(components.initializer(params), rng, X, sample_weight)
             record = TrainingRecord(early_stopping, stochastic)
         else:
             self._check_warm_start_shapes(net)
@@ -396,23 +421,21 @@ default=None
         solver = components.solver(params, None if previous is None else copy.deepcopy(previous))
         config = TrainingConfig(
             max_iter=self.max_iter, tol=self.tol, n_iter_no_change=self.n_iter_no_change,
-            batch_size=self.batch_size, shuffle=self.shuffle,
+            batch_size=self._batch_size(X.shape[0]), shuffle=self.shuffle,
             max_grad_norm=self.max_grad_norm, verbose=self.verbose,
             incremental=incremental, diagnostics=self.diagnostics,
         )
-        validation = None
-        if validation_data is not None:
-            X_val, Y_val, targets_val, sw_val = validation_data
-            validation = ValidationSet(X_val, Y_val, targets_val, sw_val,
-                                       self._validation_score())
-        elif early_stopping:
-            validation = HoldOut(self.validation_fraction, targets.stratify, targets,
-                                 self._validation_score())
         hooks = fit_hooks(self, *raw_data, solver, self.max_iter, incremental, targets.classes)
         record = Trainer(net, solver, config, record, rng, hooks).fit(X, Y, sample_weight,
                                                                       validation)
         self._commit(net, record, solver, targets)
         return self
+
+    def _hold_out(self, targets, n_samples):
+        """The early-stopping split of ``n_samples`` training rows (None:
+        train without early stopping)."""
+        return HoldOut(self.validation_fraction, targets.stratify, targets,
+                       self._validation_score())
 
     def _fit_feature_alpha_path(self, X, y, sample_weight, validation_data):
         """``feature_alpha='auto'``: the step of a feature_alpha path that
@@ -613,20 +636,21 @@ default=None
         Total params: 53
         """
         check_is_fitted(self)
-        n_hidden = len(self.coefs_) - 1
         stochastic = components.is_stochastic(self.solver)
-        rates = self._dropout_rates(n_hidden) if stochastic else ()
-        blocks = describe(self._fitted_network(self.coefs_[0].dtype, rates).layers)
+        rates = self._dropout_rates(self._n_hidden()) if stochastic else ()
+        layers = self._fitted_network(self.coefs_[0].dtype, rates).layers
+        blocks = describe(layers)
         normalized = any(block["normalization"] for block in blocks)
         sparse = any(block["nonzero"] < block["params"] for block in blocks)
         header = ["Layer", "Units", "Activation"] + ["Normalization"] * normalized
         rows = [(*header, "Dropout", "Params", *["Non-zero"] * sparse),
                 ("input", str(self.n_features_in_), "", *[""] * normalized, "", "0",
                  *[""] * sparse)]
-        for i, block in enumerate(blocks, start=1):
-            hidden = i < len(blocks)
+        encoding = not layers[0].starts_row  # layers before the first dense one
+        for i, block in enumerate(blocks, start=1 - encoding):
+            hidden = i < len(blocks) - encoding
             rows.append((
-                f"hidden {i}" if hidden else "output",
+                "encoding" if i == 0 else f"hidden {i}" if hidden else "output",
                 str(block["units"]),
                 block["activation"] if hidden else self.out_activation_,
                 *[block["normalization"]] * normalized,
@@ -651,6 +675,10 @@ default=None
         if non_trainable:
             out.append(f"Non-trainable: {non_trainable:,} (running statistics)")
         return "\n".join(out)
+
+    def _n_hidden(self):
+        """The number of hidden layers of the fitted network."""
+        return len(self.coefs_) - 1
 
     @property
     def feature_importances_(self):

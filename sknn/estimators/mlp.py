@@ -11,7 +11,7 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.class_weight import compute_class_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
-from sklearn.utils.validation import check_array, column_or_1d, validate_data
+from sklearn.utils.validation import check_array, column_or_1d
 
 from .._typing import ArrayLike, MatrixLike, keeps_signature
 from ..nn.activations import ACTIVATIONS
@@ -22,7 +22,7 @@ from ..nn.optimizers import OPTIMIZERS
 from ..nn.regularizers import REGULARIZERS
 from ..nn.schedules import SCHEDULES
 from . import components
-from .base import _FLOATS, BaseMLP, _Targets
+from .base import BaseMLP, _Targets
 
 _REGRESSION_LOSSES = LOSSES.names(where=lambda loss: loss.regression)
 
@@ -525,15 +525,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=_FLOATS,
-            reset=reset,
-        )
+        X, y = self._check_X_y(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         _check_labels(y, "y")
@@ -957,16 +949,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
 
     # --------------------------------------------------------------- targets
     def _validate_input(self, X, y, incremental, reset, classes=None):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=_FLOATS,
-            reset=reset,
-        )
+        X, y = self._check_X_y(X, y, reset)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if isinstance(components.loss(self.loss, self.get_params(deep=False)), Poisson) and (

@@ -1,0 +1,347 @@
+"""TabularMLPClassifier, TabularMLPRegressor and TableEncoder: tables as they
+are (pandas, polars, arrays with categorical columns), the estimator API,
+and bad input."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import make_classification, make_regression
+from sklearn.ensemble import HistGradientBoostingClassifier
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from sknn import TableEncoder, TabularMLPClassifier, TabularMLPRegressor
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+SMALL = dict(hidden_layer_sizes=(32,), members=4, max_iter=40, random_state=0)
+
+
+def mixed_table(n=300, seed=0):
+    """A table with every kind of column and missing values in each, and a
+    class that depends on the numbers, a category and a flag."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    city = rng.choice(["north", "south", "east", "west"], size=n)
+    flag = rng.random(n) < 0.5
+    score = x + (city == "north") * 2.0 - flag * 1.5 + 0.3 * rng.normal(size=n)
+    frame = pd.DataFrame({
+        "x": x,
+        "count": rng.integers(0, 10, size=n).astype(float),
+        "city": pd.Categorical(city),
+        "note": rng.choice(["a", "b", "c"], size=n).astype(object),
+        "flag": flag,
+    })
+    frame.loc[rng.random(n) < 0.1, "x"] = np.nan
+    frame.loc[rng.random(n) < 0.1, "note"] = None
+    frame.loc[rng.random(n) < 0.05, "city"] = np.nan
+    return frame, (score > np.median(score)).astype(int), score
+
+
+# -------------------------------------------------------------------- the encoder
+def test_encoder_columns_and_names():
+    frame, _, _ = mixed_table()
+    enc = TableEncoder().fit(frame)
+    Xt = enc.transform(frame)
+    names = enc.get_feature_names_out()
+    assert Xt.shape == (len(frame), len(names)) and np.isfinite(Xt).all()
+    # numbers (x, count, flag) first, then x's missing indicator, then one-hots
+    assert list(names[:4]) == ["x", "count", "flag", "x_missing"]
+    assert {"city_north", "city_<missing>", "note_a", "note_<missing>"} <= set(names)
+    assert enc.n_numeric_ == 3
+    missing = frame["x"].isna().to_numpy()
+    np.testing.assert_array_equal(Xt[:, 3], missing)
+    assert np.all(Xt[missing, 0] == np.median(frame["x"].dropna()))
+    # each categorical column has exactly one 1 per row
+    for column in ("city", "note"):
+        block = Xt[:, [i for i, n in enumerate(names) if n.startswith(column + "_")]]
+        np.testing.assert_array_equal(block.sum(axis=1), 1.0)
+
+
+def test_encoder_unseen_and_rare_levels_share_the_infrequent_column():
+    train = pd.DataFrame({"c": ["a"] * 5 + ["b"] * 5 + ["rare"]})
+    enc = TableEncoder().fit(train)
+    assert enc.get_feature_names_out().tolist() == ["c_a", "c_b", "c_infrequent"]
+    out = enc.transform(pd.DataFrame({"c": ["b", "rare", "never seen"]}))
+    np.testing.assert_array_equal(out, [[0, 1, 0], [0, 0, 1], [0, 0, 1]])
+
+
+def test_encoder_max_categories_keeps_the_most_frequent():
+    train = pd.DataFrame({"c": list("aaaabbbccd" * 2)})
+    enc = TableEncoder(max_categories=3).fit(train)
+    assert enc.get_feature_names_out().tolist() == ["c_a", "c_b", "c_infrequent"]
+
+
+@pytest.mark.parametrize(
+    "given", [[1], ["city"], [False, True, False]], ids=["indices", "names", "mask"]
+)
+def test_categorical_features_as_in_hist_gradient_boosting(given):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"x": rng.normal(size=40), "city": rng.integers(0, 3, 40),
+                          "z": rng.normal(size=40)})
+    enc = TableEncoder(categorical_features=given).fit(frame)
+    assert enc.categorical_features_.tolist() == [1]
+    names = enc.get_feature_names_out().tolist()
+    assert names[:2] == ["x", "z"] and names[-1] == "city_infrequent"
+    assert sorted(names[2:-1]) == ["city_0", "city_1", "city_2"]  # most frequent first
+    # the same on an array, where names are not available
+    if given != ["city"]:
+        enc = TableEncoder(categorical_features=given).fit(frame.to_numpy())
+        assert enc.categorical_features_.tolist() == [1]
+
+
+def test_categorical_features_errors():
+    X = np.zeros((5, 2))
+    with pytest.raises(ValueError, match="no column names"):
+        TableEncoder(categorical_features=["a"]).fit(X)
+    with pytest.raises(ValueError, match="does not have"):
+        TableEncoder(categorical_features=["nope"]).fit(pd.DataFrame(X, columns=["a", "b"]))
+    with pytest.raises(ValueError, match="mask of 3"):
+        TableEncoder(categorical_features=[True, False, True]).fit(X)
+    with pytest.raises(ValueError, match=r"indices in \[0, 2\)"):
+        TableEncoder(categorical_features=[2]).fit(X)
+
+
+# ----------------------------------------------------------- tables as they are
+def test_fits_a_mixed_table_and_predicts_unseen_categories():
+    frame, y, _ = mixed_table(400)
+    clf = TabularMLPClassifier(**SMALL).fit(frame[:300], y[:300])
+    assert clf.score(frame[300:], y[300:]) > 0.8
+    assert clf.feature_names_in_.tolist() == list(frame.columns)
+    assert clf.n_features_in_ == 5
+    new = frame[300:].copy()
+    new["note"] = new["note"].astype(object)
+    new.loc[new.index[:10], "note"] = "a level never seen"
+    new["city"] = new["city"].cat.add_categories(["nowhere"])
+    new.loc[new.index[10:20], "city"] = "nowhere"
+    proba = clf.predict_proba(new)
+    assert proba.shape == (100, 2) and np.isfinite(proba).all()
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+def test_polars_gives_the_pandas_fit():
+    pl = pytest.importorskip("polars")
+    frame, y, _ = mixed_table(200)
+    frame = frame.assign(city=frame["city"].astype(object))
+    a = TabularMLPClassifier(**SMALL).fit(frame, y)
+    b = TabularMLPClassifier(**SMALL).fit(pl.from_pandas(frame), y)
+    np.testing.assert_array_equal(a.predict_proba(frame), b.predict_proba(pl.from_pandas(frame)))
+    assert b.feature_names_in_.tolist() == list(frame.columns)
+
+
+def test_object_array_with_categorical_indices():
+    frame, y, _ = mixed_table(200)
+    X = frame[["x", "note"]].to_numpy(dtype=object)
+    clf = TabularMLPClassifier(categorical_features=[1], **SMALL).fit(X, y)
+    assert clf.encoder_.categorical_features_.tolist() == [1]
+    assert not hasattr(clf, "feature_names_in_")
+    assert clf.predict(X).shape == (200,)
+
+
+def test_regressor_standardizes_the_target_and_predicts_in_its_units():
+    X, y = make_regression(n_samples=400, n_features=6, noise=5.0, random_state=0)
+    y = 1000.0 + 300.0 * y
+    Xa, Xb, ya, yb = train_test_split(X, y, random_state=0)
+    # without the bins: a linear target is what the plain numbers fit best
+    reg = TabularMLPRegressor(**{**SMALL, "max_iter": 200, "n_bins": None}).fit(Xa, ya)
+    assert reg.target_mean_ == pytest.approx(ya.mean())
+    assert reg.target_scale_ == pytest.approx(ya.std())
+    assert reg.score(Xb, yb) > 0.95
+    assert abs(reg.predict(Xb).mean() - yb.mean()) < 0.2 * yb.std()
+
+
+def test_multioutput_regression():
+    X, Y = make_regression(n_samples=200, n_features=5, n_targets=2, random_state=0)
+    reg = TabularMLPRegressor(**SMALL).fit(X, Y)
+    assert reg.predict(X).shape == (200, 2)
+    assert reg.score(X, Y) > 0.8
+
+
+def test_prediction_is_the_mean_of_the_members():
+    X, y = make_classification(n_samples=200, n_features=6, n_classes=3, n_informative=4,
+                               random_state=0)
+    clf = TabularMLPClassifier(**SMALL).fit(X, y)
+    net = clf._fitted_network(np.float64)
+    members = net.predict(clf.encoder_.transform(X), members=True)
+    assert members.shape == (200, 4, 3)
+    # the members differ (their adapters and heads), and the model averages them
+    assert np.ptp(members, axis=1).max() > 1e-3
+    np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-12)
+
+
+# ------------------------------------------------------------------ estimator API
+def test_determinism_clone_pickle_and_pipeline():
+    frame, y, _ = mixed_table(200)
+    a = TabularMLPClassifier(**SMALL).fit(frame, y)
+    b = clone(a).fit(frame, y)
+    np.testing.assert_array_equal(a.predict_proba(frame), b.predict_proba(frame))
+    c = pickle.loads(pickle.dumps(a))
+    np.testing.assert_array_equal(a.predict_proba(frame), c.predict_proba(frame))
+    pipe = make_pipeline(FunctionTransformer(lambda f: f.drop(columns="note")),
+                         TabularMLPClassifier(**SMALL)).fit(frame, y)
+    assert pipe.score(frame, y) > 0.8
+
+
+def test_skops_round_trip(tmp_path):
+    sio = pytest.importorskip("skops.io")
+    frame, y, _ = mixed_table(150)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    path = tmp_path / "model.skops"
+    sio.dump(clf, path)
+    loaded = sio.load(path, trusted=sio.get_untrusted_types(file=path))
+    np.testing.assert_array_equal(clf.predict_proba(frame), loaded.predict_proba(frame))
+
+
+def test_grid_search_over_the_recipe():
+    X, y = make_classification(n_samples=150, n_features=5, random_state=0)
+    search = GridSearchCV(TabularMLPClassifier(**SMALL), {"members": [1, 2], "n_bins": [None, 4]},
+                          cv=2).fit(X, y)
+    assert set(search.cv_results_["param_members"]) == {1, 2}
+    assert search.best_estimator_.members in (1, 2)
+
+
+@pytest.mark.parametrize("knob", [dict(members=1), dict(n_bins=None), dict(smooth_clip=None),
+                                  dict(dropout=0.0), dict(early_stopping=False)])
+def test_each_trick_switches_off(knob):
+    frame, y, _ = mixed_table(200)
+    clf = TabularMLPClassifier(**{**SMALL, **knob}).fit(frame, y)
+    layers = clf.summary()
+    if knob == dict(members=1):
+        assert "Ensemble" not in layers and not hasattr(clf, "head_coefs_")
+    if knob == dict(n_bins=None):
+        assert "PiecewiseLinear" not in layers
+    assert clf.score(frame, y) > 0.75
+
+
+def test_sample_and_class_weight_change_the_fit():
+    X, y = make_classification(n_samples=300, weights=[0.8], random_state=0)
+    base = TabularMLPClassifier(**SMALL).fit(X, y)
+    weighted = TabularMLPClassifier(class_weight={0: 1.0, 1: 8.0}, **SMALL).fit(X, y)
+    assert weighted.predict(X).mean() > base.predict(X).mean()
+    sw = np.where(y == 1, 8.0, 1.0)
+    by_rows = TabularMLPClassifier(**SMALL).fit(X, y, sample_weight=sw)
+    assert by_rows.predict(X).mean() > base.predict(X).mean()
+
+
+def test_user_validation_set_is_used():
+    X, y = make_classification(n_samples=300, random_state=0)
+    clf = TabularMLPClassifier(**SMALL).fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    best = clf.validation_scores_[int(np.argmax(clf.validation_scores_))]
+    assert clf.score(X[200:], y[200:]) == pytest.approx(best)
+
+
+def test_batch_size_follows_the_data_size():
+    clf = TabularMLPClassifier()
+    assert [clf._batch_size(n) for n in (100, 2_000, 10_000, 100_000)] == [32, 64, 256, 512]
+    assert TabularMLPClassifier(batch_size=100)._batch_size(10_000) == 100
+
+
+def test_failed_refit_keeps_the_fitted_model():
+    frame, y, _ = mixed_table(150)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    before = clf.predict_proba(frame)
+    encoder = clf.encoder_
+    other = frame.assign(extra=1.0)
+    with pytest.raises(ValueError):
+        clf.fit(other, np.where(np.arange(150) < 5, np.nan, y))
+    assert clf.encoder_ is encoder
+    np.testing.assert_array_equal(clf.predict_proba(frame), before)
+
+
+# -------------------------------------------------------------------- bad input
+def test_empty_table():
+    with pytest.raises(ValueError, match="0 row"):
+        TabularMLPClassifier(**SMALL).fit(pd.DataFrame({"a": []}), [])
+    with pytest.raises(ValueError, match="0 feature"):
+        TabularMLPClassifier(**SMALL).fit(np.empty((10, 0)), np.arange(10) % 2)
+
+
+def test_all_missing_and_constant_columns_are_harmless():
+    frame, y, _ = mixed_table(200)
+    frame = frame.assign(empty=np.nan, same=7.0, empty_text=None)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    names = clf.encoder_.get_feature_names_out().tolist()
+    assert {"empty", "empty_missing", "same", "empty_text_<missing>"} <= set(names)
+    Xt = clf.encoder_.transform(frame)
+    assert np.all(Xt[:, names.index("empty")] == 0.0)
+    assert np.isfinite(clf.predict_proba(frame)).all()
+    assert clf.score(frame, y) > 0.8
+
+
+def test_a_column_of_numbers_and_words_is_categorical():
+    frame = pd.DataFrame({"mixed": [1, "two", 3.0, "four"] * 10, "x": np.arange(40.0)})
+    enc = TableEncoder().fit(frame)
+    assert enc.categorical_features_.tolist() == [0]
+    assert "mixed_two" in enc.get_feature_names_out()
+
+
+def test_target_with_missing_values():
+    X, y = make_regression(n_samples=50, n_features=3, random_state=0)
+    y[3] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        TabularMLPRegressor(**SMALL).fit(X, y)
+    yc = np.array(["a", "b"] * 25, dtype=object)
+    yc[4] = None
+    with pytest.raises((ValueError, TypeError)):
+        TabularMLPClassifier(**SMALL).fit(X, yc)
+
+
+def test_id_like_column_warns():
+    frame = pd.DataFrame({"id": [f"row{i}" for i in range(100)], "x": np.arange(100.0)})
+    with pytest.warns(UserWarning, match="identifier"):
+        TableEncoder().fit(frame)
+
+
+def test_infinity_is_an_error():
+    X = np.ones((30, 2))
+    X[3, 1] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        TabularMLPRegressor(**SMALL).fit(X, np.arange(30.0))
+
+
+def test_dates_and_sparse_input_are_errors():
+    frame = pd.DataFrame({"when": pd.date_range("2020-01-01", periods=20), "x": range(20)})
+    with pytest.raises(TypeError, match="date"):
+        TableEncoder().fit(frame)
+    from scipy.sparse import csr_matrix
+
+    with pytest.raises(TypeError, match="sparse"):
+        TabularMLPClassifier(**SMALL).fit(csr_matrix(np.eye(10)), np.arange(10) % 2)
+
+
+def test_column_kind_changing_at_predict_time():
+    frame, y, _ = mixed_table(100)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    with pytest.raises(ValueError, match="held numbers in training"):
+        clf.predict(frame.assign(count=frame["count"].astype(str)))
+
+
+def test_options_the_recipe_does_not_take():
+    X, y = make_classification(n_samples=60, random_state=0)
+    with pytest.raises(ValueError, match="lbfgs"):
+        TabularMLPClassifier(solver="lbfgs").fit(X, y)
+    with pytest.raises(ValueError, match="feature_alpha"):
+        TabularMLPClassifier(feature_alpha=0.1).fit(X, y)
+    with pytest.raises(AttributeError, match="permutation_importance"):
+        TabularMLPClassifier(**SMALL).fit(X, y).feature_importances_
+
+
+def test_compares_with_gradient_boosting_on_a_mixed_table():
+    """Not a benchmark (that is benchmarks/tabular.py): on a table whose class
+    mixes smooth numeric effects, both learners are far above chance and the
+    MLP is not behind by more than a few points."""
+    frame, y, _ = mixed_table(600, seed=1)
+    Xa, Xb, ya, yb = train_test_split(frame, y, random_state=0)
+    mlp = TabularMLPClassifier(members=4, max_iter=60, random_state=0).fit(Xa, ya)
+    hgb = HistGradientBoostingClassifier(categorical_features="from_dtype", random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        hgb.fit(Xa.assign(note=Xa["note"].astype("category")), ya)
+    hgb_score = hgb.score(Xb.assign(note=Xb["note"].astype("category")), yb)
+    assert mlp.score(Xb, yb) > hgb_score - 0.03
