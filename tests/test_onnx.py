@@ -13,7 +13,13 @@ from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from sknn import MLPClassifier, MLPRegressor, register_onnx_converters
+from sknn import (
+    MLPClassifier,
+    MLPRegressor,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
+    register_onnx_converters,
+)
 from sknn.export import convert_when_imported
 from sknn.nn import ACTIVATIONS
 
@@ -266,3 +272,46 @@ def test_registration_needs_no_step_from_the_user(tmp_path):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "variable"
+
+
+# ------------------------------------------------------------- tabular estimators
+def _tabular_data(n=200, seed=0):
+    X, y = make_classification(n_samples=n, n_features=6, n_classes=3, n_informative=4,
+                               random_state=seed)
+    X[::7, 2] = np.nan  # imputed, with a missing indicator, in the graph too
+    X[:, 4] = np.round(X[:, 4])  # values on the bin edges
+    return X, y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("members, n_bins, smooth_clip", [(4, 8, 3.0), (1, None, None)])
+def test_tabular_classifier(dtype, members, n_bins, smooth_clip):
+    X, y = _tabular_data()
+    clf = TabularMLPClassifier(hidden_layer_sizes=(16, 16), members=members, n_bins=n_bins,
+                               smooth_clip=smooth_clip, max_iter=30, random_state=0).fit(X, y)
+    onx = to_onnx(clf, X[:1].astype(dtype), options={"zipmap": False})
+    (label, proba), _ = _run(onx, X.astype(dtype))
+    np.testing.assert_allclose(proba, clf.predict_proba(X.astype(dtype)), atol=ATOL[dtype])
+    np.testing.assert_array_equal(label, clf.predict(X))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_tabular_regressor_in_the_targets_units(dtype):
+    X, _ = _tabular_data()
+    Y = np.column_stack([np.nan_to_num(X[:, 0]) * 50 + 1000, X[:, 1] - X[:, 3]])
+    reg = TabularMLPRegressor(hidden_layer_sizes=(16,), members=4, max_iter=30,
+                              random_state=0).fit(X, Y)
+    onx = to_onnx(reg, X[:1].astype(dtype))
+    (out,), _ = _run(onx, X.astype(dtype))
+    pred = reg.predict(X.astype(dtype))
+    np.testing.assert_allclose(out / np.abs(pred).max(axis=0), pred / np.abs(pred).max(axis=0),
+                               atol=ATOL[dtype])
+
+
+def test_tabular_categorical_columns_are_named_in_the_error():
+    pd = pytest.importorskip("pandas")
+    X, y = _tabular_data(60)
+    frame = pd.DataFrame(X, columns=list("abcdef")).assign(city=["x", "y", "z"] * 20)
+    clf = TabularMLPClassifier(hidden_layer_sizes=(8,), members=2, max_iter=5).fit(frame, y)
+    with pytest.raises(NotImplementedError, match=r"\['city'\].*OneHotEncoder"):
+        to_onnx(clf, X[:1].astype(np.float32))

@@ -488,6 +488,15 @@ default=None
             model.classes_ = targets.classes
         return model
 
+    def _onnx_input(self, graph, x):
+        """ONNX export: the network's input from the estimator's input ``x``
+        (see ``sknn.export.onnx``)."""
+        return x
+
+    def _onnx_output(self, graph, out):
+        """ONNX export: the estimator's output from the network's ``out``."""
+        return out
+
     def _check_warm_start_shapes(self, net):
         shapes = [W.shape for W in self.coefs_]
         new = [W.shape for W in net.fitted_attributes()["coefs_"]]

@@ -291,6 +291,25 @@ default="from_dtype"
             start += len(levels) + 1
         return out
 
+    def to_onnx(self, graph, x):
+        """The encoding in an ONNX graph (``sknn.export.onnx.Graph``) of a
+        numeric table ``x``: the medians in place of NaN, then the missing
+        indicators. Categorical columns are not exported."""
+        if self.categorical_features_.size:
+            names = [str(self.feature_names_[j]) for j in self.categorical_features_]
+            raise NotImplementedError(
+                f"ONNX export takes numeric tables, but the columns {names} are encoded "
+                "one-hot from their levels; one-hot encode them before the estimator "
+                "(e.g. OneHotEncoder in a Pipeline, which skl2onnx converts) to export it."
+            )
+        missing = graph.node("IsNaN", [x])
+        out = graph.node("Where", [missing, graph.const(np.array(self.medians_)[None]), x])
+        indicators = np.flatnonzero(self.missing_indicators_)
+        if indicators.size == 0:
+            return out
+        flags = graph.node("Gather", [missing, graph.const(indicators, graph.INT64)], axis=1)
+        return graph.node("Concat", [out, graph.node("Cast", [flags], to=graph.proto)], axis=1)
+
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns."""
         check_is_fitted(self)
@@ -454,6 +473,9 @@ class _TabularMixin:
 
     def _validate_X_full(self, X):
         return X  # encoded by _validate_X_predict, finite
+
+    def _onnx_input(self, graph, x):
+        return self.encoder_.to_onnx(graph, x)
 
     @property
     def feature_importances_(self):
@@ -702,6 +724,11 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
     def _score_from_output(self, P, targets, sample_weight):
         mean, scale = self._target_scale()
         return super()._score_from_output(P * scale + mean, targets, sample_weight)
+
+    def _onnx_output(self, graph, out):
+        mean, scale = self.target_mean_, self.target_scale_
+        return graph.node("Add", [graph.node("Mul", [out, graph.const(scale[None])]),
+                                  graph.const(mean[None])])
 
     def _forward(self, X, check_input=True, raw=False):
         out = super()._forward(X, check_input, raw)

@@ -17,6 +17,7 @@ with an error that names it. Every node is in the default ONNX domain.
 import numpy as np
 
 from ..estimators.mlp import MLPClassifier, MLPRegressor
+from ..estimators.tabular import TabularMLPClassifier, TabularMLPRegressor
 from ..nn.activations import OUTPUT_ACTIVATIONS
 
 __all__ = ["Graph", "register_onnx_converters"]
@@ -65,6 +66,16 @@ def register_onnx_converters() -> None:
     )
     skl2onnx.update_registered_converter(
         MLPRegressor, "SknnMLPRegressor", _regressor_shapes, _convert_regressor
+    )
+    skl2onnx.update_registered_converter(
+        TabularMLPClassifier,
+        "SknnTabularMLPClassifier",
+        _classifier_shapes,
+        _convert_classifier,
+        options=_CLASSIFIER_OPTIONS,
+    )
+    skl2onnx.update_registered_converter(
+        TabularMLPRegressor, "SknnTabularMLPRegressor", _regressor_shapes, _convert_regressor
     )
 
 
@@ -168,7 +179,7 @@ class Graph:
     """
 
     #: ONNX's element types (``onnx.TensorProto``), for ``Cast`` nodes.
-    FLOAT, INT64, STRING, DOUBLE = 1, 7, 8, 11
+    FLOAT, INT64, STRING, BOOL, DOUBLE = 1, 7, 8, 9, 11
 
     def __init__(self, scope, container, operator):
         from skl2onnx.common.data_types import DoubleTensorType
@@ -199,12 +210,21 @@ class Graph:
 
 
 def _forward(g, operator):
-    """The network's output activations on the operator's input."""
+    """The network's output activations on the operator's input (through the
+    estimator's own input and output steps, ``_onnx_input`` and
+    ``_onnx_output``)."""
     est = operator.raw_operator
-    a = g.node("Cast", [operator.inputs[0].full_name], to=g.proto)
-    for layer in est._inference_network(np.float64).layers:
+    a = est._onnx_input(g, g.node("Cast", [operator.inputs[0].full_name], to=g.proto))
+    net = est._inference_network(np.float64)
+    for layer in net.layers:
         a = layer.to_onnx(g, a)
-    return OUTPUT_ACTIVATIONS[est.out_activation_].onnx(g, a)
+    P = OUTPUT_ACTIVATIONS[est.out_activation_].onnx(g, a)
+    if net.members > 1:  # rows are sample-major: each sample's members in turn
+        k, units = net.members, net.n_outputs
+        mean = np.kron(np.ones((k, 1)), np.eye(units)) / k  # (k * units, units)
+        P = g.node("MatMul", [g.node("Reshape", [P, g.const([-1, k * units], g.INT64)]),
+                              g.const(mean)])
+    return est._onnx_output(g, P)
 
 
 def _convert_regressor(scope, operator, container):

@@ -197,6 +197,20 @@ class RobustScaling(Layer):
     def summary(self):
         return {"normalization": "RobustScaling"}
 
+    def to_onnx(self, graph, x):
+        # every column scaled, the unselected ones by (x - 0) / 1 with an
+        # infinite clip, which leaves them as they are
+        center, scale, clip = np.zeros(self.units), np.ones(self.units), np.full(self.units, np.inf)
+        center[self._index], scale[self._index] = self.center, self.scale
+        z = graph.node("Div", [graph.node("Sub", [x, graph.const(center[None])]),
+                               graph.const(scale[None])])
+        if self.clip is None:
+            return z
+        clip[self._index] = float(self.clip)
+        ratio = graph.node("Div", [z, graph.const(clip[None])])
+        ratio = graph.node("Add", [graph.node("Mul", [ratio, ratio]), graph.const([[1.0]])])
+        return graph.node("Div", [z, graph.node("Sqrt", [ratio])])
+
 
 class PiecewiseLinearEncoding(Layer):
     """Each selected column's position within its quantile bins.
@@ -312,6 +326,21 @@ class PiecewiseLinearEncoding(Layer):
         dx[:, self._index] = np.einsum("nfb,nfb,fb->nf", encoded, inside, 1.0 / self.width)
         return dx
 
+    def to_onnx(self, graph, x):
+        f, b = self.left.shape
+        selected = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
+                              axis=1)
+        selected = graph.node("Reshape", [selected, graph.const([0, f, 1], graph.INT64)])
+        T = graph.node("Div", [graph.node("Sub", [selected, graph.const(self.left)]),
+                               graph.const(self.width)])
+        T = graph.node("Min", [graph.node("Max", [T, graph.const(self.low)]),
+                               graph.const(self.high)])
+        encoded = graph.node("Reshape", [T, graph.const([0, f * b], graph.INT64)])
+        if self._rest.size == 0:
+            return encoded
+        rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
+        return graph.node("Concat", [rest, encoded], axis=1)
+
     def summary(self):
         return {"normalization": f"PiecewiseLinearEncoding({int(self.n_bins)})"}
 
@@ -402,6 +431,12 @@ class EnsembleInput(Layer):
 
     def summary(self):
         return {"normalization": f"EnsembleInput({int(self.members)})"}
+
+    def to_onnx(self, graph, x):
+        k, d = self.scale.shape
+        rows = graph.node("Reshape", [x, graph.const([0, 1, d], graph.INT64)])
+        scaled = graph.node("Mul", [rows, graph.const(self.scale)])  # (n, k, d)
+        return graph.node("Reshape", [scaled, graph.const([-1, d], graph.INT64)])
 
 
 class EnsembleHead(Layer):
@@ -498,3 +533,12 @@ class EnsembleHead(Layer):
 
     def summary(self):
         return {"units": int(self.units), "activation": "identity"}
+
+    def to_onnx(self, graph, x):
+        k, d, units = self.coef.shape
+        by_member = graph.node("Transpose", [graph.node(
+            "Reshape", [x, graph.const([-1, k, d], graph.INT64)])], perm=[1, 0, 2])
+        Z = graph.node("Add", [graph.node("MatMul", [by_member, graph.const(self.coef)]),
+                               graph.const(self.intercept[:, None, :])])  # (k, n, units)
+        Z = graph.node("Transpose", [Z], perm=[1, 0, 2])
+        return graph.node("Reshape", [Z, graph.const([-1, units], graph.INT64)])
