@@ -605,10 +605,11 @@ def _num(x):
 
 
 def benchmark(tables, models, n_folds, n_threads, cache=None, compute_cached=(), recompute=(),
-              factories=MODELS, log=print):
+              factories=MODELS, log=print, earlier=()):
     """Run the models on the tables and build the report.
 
-    Takes the same parameters as :func:`run`.
+    Takes the same parameters as :func:`run`, and ``earlier``: fold records
+    of other models from an earlier run (``--records``), reported with them.
 
     Returns
     -------
@@ -621,6 +622,9 @@ def benchmark(tables, models, n_folds, n_threads, cache=None, compute_cached=(),
     records, skipped = run(tables, models, n_folds, n_threads, cache=cache,
                            compute_cached=compute_cached, recompute=recompute,
                            factories=factories, log=log)
+    records += [r for r in earlier if r["model"] not in models]
+    models = models + [m for m in MODELS if m not in models and any(
+        r["model"] == m for r in earlier)]
     stats = per_model(records, n_folds)
     summary, common = summarize(stats, models)
     parts = ["\n## Per data set (mean over folds +- std; times in seconds, mean per fold)\n",
@@ -649,6 +653,10 @@ def main(argv=None):
     parser.add_argument("--recompute", default="",
                         help=f"comma-separated cached models to compute anew: {', '.join(CACHED)}")
     parser.add_argument("--json", help="write all raw fold records here")
+    parser.add_argument("--records", default="",
+                        help="comma-separated files written by --json with the same folds, "
+                             "threads and rows: their other models' fold records join the "
+                             "report without being run again")
     parser.add_argument("--cache", default=str(ANCHORS), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -691,9 +699,18 @@ def main(argv=None):
         print(f"NOTE {note}")
     sys.stdout.flush()
 
+    earlier = []
+    for path in [p for p in args.records.split(",") if p]:
+        data = json.loads(Path(path).read_text())
+        settings = (data["folds"], data["threads"], data["max_rows"])
+        if settings != (n_folds, args.threads, args.max_rows):
+            parser.error(f"{path} holds folds, threads, rows {settings}, not "
+                         f"{(n_folds, args.threads, args.max_rows)}")
+        names = {t.name for t in tables}
+        earlier += [r for r in data["records"] if r["dataset"] in names]
     result = benchmark(tables, models, n_folds, args.threads, cache=Cache(args.cache),
                        compute_cached=compute_cached, recompute=recompute,
-                       log=lambda m: print(m, flush=True))
+                       log=lambda m: print(m, flush=True), earlier=earlier)
     print(result["markdown"])
     records, skipped = result["records"], result["skipped"]
     if args.json:

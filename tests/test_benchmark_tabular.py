@@ -68,7 +68,7 @@ def test_prepare_frame_casts_drops_and_samples(tabular):
 
 def test_quick_run_on_a_small_table(tabular):
     table = tabular.prepare_frame(raw_frame(), "label", "binary", name="toy", drop=("leak",))
-    models = ["hgb", "sknn_mlp"]
+    models = ["hgb", "sknn_mlp", "sknn_tabular"]
     result = tabular.benchmark([table], models, n_folds=2, n_threads=1, log=lambda m: None)
 
     records = result["records"]
@@ -91,6 +91,17 @@ def test_quick_run_on_a_small_table(tabular):
     assert summary["R2"].isna().all() and summary["accuracy"].between(0, 1).all()
     for model in models:
         assert f"| {model} |" in result["markdown"]
+
+
+def test_earlier_records_join_the_report(tabular):
+    table = tabular.prepare_frame(raw_frame(), "label", "binary", name="toy", drop=("leak",))
+    first = tabular.benchmark([table], ["hgb"], n_folds=2, n_threads=1, log=lambda m: None)
+    result = tabular.benchmark([table], ["sknn_mlp"], n_folds=2, n_threads=1,
+                               log=lambda m: None, earlier=first["records"])
+    assert sorted(result["summary"].index) == ["hgb", "sknn_mlp"]
+    assert [r["score"] for r in result["records"] if r["model"] == "hgb"] == [
+        r["score"] for r in first["records"]]
+    assert "| hgb |" in result["markdown"]
 
 
 def test_missing_model_is_reported_not_run(tabular, monkeypatch):
