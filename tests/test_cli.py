@@ -283,7 +283,8 @@ def test_help_documents_every_option(capsys):
     fit = capsys.readouterr().out
     for option in ("--target", "--task", "--hidden", "--activation", "--init", "--penalty",
                    "--alpha", "--l1-ratio", "--dropout", "--solver", "--max-iter", "--cv",
-                   "--save", "--progress", "--quiet", "--no-scale", "he_normal", "gelu"):
+                   "--save", "--progress", "--quiet", "--no-scale", "he_normal", "gelu",
+                   "--model", "--baseline", "tabular"):
         assert option in fit, option
 
 
@@ -311,6 +312,9 @@ def test_console_script_reports_errors_without_traceback(tmp_path):
         (["--delimiter", ";;"], "argument --delimiter: expected one character"),
         (["--solver", "lbfgs", "--dropout", "0.5"], "dropout is not supported with solver='lbfgs'"),
         (["--hidden", "8", "--dropout", "0.1,0.2"], "dropout has 2 rates but the network has 1"),
+        (["--model", "tabular", "--hidden", "8", "--no-scale"],
+         "--hidden, --no-scale: --model tabular brings its own network"),
+        (["--model", "tabular", "--chunksize", "100"], "--chunksize: --model tabular"),
     ],
 )
 def test_bad_argument_values_are_usage_errors(capsys, tmp_path, argv, complaint):
@@ -559,3 +563,53 @@ def test_network_design_options_are_usage_errors(capsys, iris_csv, argv, message
         main(["fit", iris_csv, "--target", "species", *argv])
     assert exit_.value.code == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def mixed_csv(tmp_path_factory):
+    """Numbers with gaps, a text column and a text target."""
+    rng = np.random.default_rng(0)
+    n = 300
+    x = rng.normal(size=n)
+    city = rng.choice(["north", "south", "east"], size=n)
+    label = np.where(x + (city == "north") > 0.5, "yes", "no")
+    rows = [["" if i % 13 == 0 else f"{x[i]:.4f}", city[i], f"{rng.normal():.4f}", label[i]]
+            for i in range(n)]
+    return _write_csv(tmp_path_factory.mktemp("data") / "mixed.csv",
+                      ["x", "city", "noise", "label"], rows)
+
+
+def test_tabular_model_with_baseline_save_and_predict(capsys, mixed_csv, tmp_path):
+    model = str(tmp_path / "tabular.skops")
+    status, out, _ = run(capsys, "fit", mixed_csv, "--target", "label", "--model", "tabular",
+                         "--max-iter", "30", "--cv", "3", "--baseline", "--quiet",
+                         "--save", model)
+    assert status == 0
+    assert "model: TabularMLPClassifier(max_iter=30, random_state=0)" in out
+    assert "numeric, robust-scaled and binned by the model (2): x, noise" in out
+    assert "categorical, one-hot by the model (1): city" in out
+    assert "median and a missing indicator for numbers" in out
+    cv = float(out.split("3-fold cross-validated accuracy: ")[1].split()[0])
+    baseline = float(out.split("HistGradientBoosting on the same folds: ")[1].split()[0])
+    assert cv > 0.8 and baseline > 0.8
+    assert "EnsembleInput(8)" in out and "training stopped: " in out
+
+    status, out, err = run(capsys, "predict", model, mixed_csv, "--proba")
+    assert status == 0
+    header, rows = _read_csv(out)
+    assert header == ["label", "proba_no", "proba_yes"] and len(rows) == 300
+    predicted = np.array([r[0] for r in rows])
+    actual = pd.read_csv(mixed_csv)["label"].to_numpy()
+    assert (predicted == actual).mean() > 0.8
+    assert "missing values imputed as in training: x 24" in err
+
+
+def test_tabular_model_regression(capsys, tmp_path):
+    data = load_diabetes()
+    rows = [[*x, t] for x, t in zip(data.data, data.target)]
+    path = _write_csv(tmp_path / "diabetes.csv", [*data.feature_names, "progression"], rows)
+    status, out, _ = run(capsys, "fit", path, "--target", "progression", "--model", "tabular",
+                         "--max-iter", "20", "--cv", "2", "--quiet")
+    assert status == 0
+    assert "model: TabularMLPRegressor(max_iter=20, random_state=0)" in out
+    assert float(out.split("2-fold cross-validated R^2: ")[1].split()[0]) > 0.2

@@ -110,6 +110,14 @@ chunk, with a line per epoch on stdout and, with --progress or on a terminal,
 one per chunk on stderr. Memory is bounded by the chunk, not the file; there is
 no cross-validation and no early stopping, and --max-iter counts epochs.
 
+--model tabular fits sknn.TabularMLPClassifier / TabularMLPRegressor on the
+columns as read (numbers, text, missing cells): the estimator encodes, scales
+and imputes them itself and brings its own network and training recipe, so the
+network options other than --max-iter, --random-state and --verbose, and
+--no-impute, --no-scale and --chunksize, do not apply to it. --baseline also
+cross-validates scikit-learn's HistGradientBoosting (text columns as its native
+categories) on the same folds and prints its score next to the model's.
+
 --save needs skops (the 'persist' extra); the file holds a dict {"model": ...,
 "features": [...], "target": ..., "task": ...} whose model is a scikit-learn
 Pipeline (wrapped in a TransformedTargetRegressor for scaled regression) of the
@@ -272,6 +280,11 @@ def _parser():
         help="default: classification for text or integer targets with at most 20 "
         "distinct values, else regression",
     )
+    fit.add_argument(
+        "--model", choices=["mlp", "tabular"], default="mlp",
+        help="mlp: MLPClassifier / MLPRegressor behind a ColumnTransformer (default); "
+        "tabular: TabularMLPClassifier / TabularMLPRegressor on the columns as read",
+    )
     net = fit.add_argument_group("network (MLPClassifier / MLPRegressor parameters)")
     net.add_argument(
         "--hidden", type=_int_list, default=(100,), metavar="SIZES",
@@ -400,6 +413,10 @@ def _parser():
         "--chunksize); at most the number of rows (and, for classification, of the "
         "largest class)",
     )
+    run.add_argument(
+        "--baseline", action="store_true",
+        help="also cross-validate HistGradientBoosting on the same folds, for comparison",
+    )
     run.add_argument("--save", metavar="MODEL.skops", help="save the fitted model with skops")
     _add_common(run)
     progress = run.add_mutually_exclusive_group()
@@ -409,7 +426,11 @@ def _parser():
         "line per chunk with --chunksize",
     )
     progress.add_argument("--quiet", action="store_true", help="never show progress")
-    fit.set_defaults(usage_error=fit.error)
+    # what --model tabular refuses: network options away from their defaults
+    fit.set_defaults(usage_error=fit.error, network_defaults={
+        action.dest: action.default for action in net._group_actions
+        if action.dest not in ("max_iter", "random_state", "verbose")
+    })
 
     predict = sub.add_parser(
         "predict",
@@ -508,6 +529,46 @@ def _estimator(args, task):
     return mlp
 
 
+def _tabular_estimator(args, task):
+    """``--model tabular``: the tabular estimator with the options that apply."""
+    from .. import TabularMLPClassifier, TabularMLPRegressor
+
+    cls = TabularMLPClassifier if task == "classification" else TabularMLPRegressor
+    return cls(max_iter=args.max_iter, random_state=args.random_state, verbose=args.verbose)
+
+
+def _check_tabular_options(args):
+    """The options --model tabular does not take (ValueError)."""
+    given = [name for name, default in args.network_defaults.items()
+             if getattr(args, name) != default]
+    given += [name for name in ("no_impute", "no_scale", "chunksize") if getattr(args, name)]
+    if given:
+        options = ", ".join("--" + name.replace("_", "-") for name in given)
+        raise ValueError(
+            f"{options}: --model tabular brings its own network, encoding and training "
+            "(it takes --max-iter, --random-state and --verbose); leave these out or use "
+            "--model mlp"
+        )
+
+
+def _baseline(X, y, task, text, folds):
+    """Cross-validated scores of HistGradientBoosting on the same folds, with
+    the text columns as its native categories (as integer codes where a
+    column has more levels than it bins)."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+    from sklearn.model_selection import cross_val_score
+
+    X = X.copy()
+    for name in text:
+        X[name] = X[name].astype("category")
+        if len(X[name].cat.categories) > 255:
+            X[name] = X[name].cat.codes.where(X[name].notna()).astype(float)
+    cls = (HistGradientBoostingClassifier if task == "classification"
+           else HistGradientBoostingRegressor)
+    return cross_val_score(cls(categorical_features="from_dtype", random_state=0), X, y,
+                           cv=folds)
+
+
 def _check_options(args):
     """Combinations of the column and reading options that cannot work
     (ValueError), before any data is read."""
@@ -518,6 +579,8 @@ def _check_options(args):
         )
     if args.command != "fit":
         return
+    if args.model == "tabular":
+        _check_tabular_options(args)
     for option in ("drop", "categorical"):
         if args.target in getattr(args, option):
             raise ValueError(f"--{option} {args.target}: that is the target (--target)")
@@ -671,7 +734,7 @@ def _report_data(out, args, csv, columns, task, distinct, n_features):
     if args.drop:
         print(f"dropped ({len(args.drop)}): {names_list(args.drop)}", file=out)
     for line in describe(columns, not args.no_impute, not args.no_scale,
-                         streamed=args.chunksize is not None):
+                         streamed=args.chunksize is not None, tabular=args.model == "tabular"):
         print(line, file=out)
 
 
@@ -711,17 +774,26 @@ def _fit(args, out):
     if args.cv is None:
         args.cv = 5
     _check_folds(args, y, task)
-    mlp = _estimator(args, task)
-    model = make_pipeline(
-        make_preprocessor(columns, impute=not args.no_impute, scale=not args.no_scale), mlp
-    )
+    if args.baseline and not args.cv:
+        raise ValueError("--baseline compares cross-validated scores; leave out --cv 0")
+    tabular = args.model == "tabular"
+    if tabular:  # the estimator encodes, scales and imputes the columns itself
+        mlp = model = _tabular_estimator(args, task)
+    else:
+        mlp = _estimator(args, task)
+        model = make_pipeline(
+            make_preprocessor(columns, impute=not args.no_impute, scale=not args.no_scale), mlp
+        )
     bar = _progress_bar(args)
     if bar is not None:
         model.set_callbacks(bar)
-    model = _with_scaled_target(model, args, task)
+    if not tabular:
+        model = _with_scaled_target(model, args, task)
 
     _report_data(out, args, csv, columns, task, distinct, len(features))
-    print(f"model: ColumnTransformer + {' '.join(repr(mlp).split())}", file=out)
+    described = ' '.join(repr(mlp).split())
+    print(f"model: {described}" if tabular else f"model: ColumnTransformer + {described}",
+          file=out)
     metric = "accuracy" if task == "classification" else "R^2"
     # progress bars (and any verbose output) go to stderr, warnings become one line
     with contextlib.redirect_stdout(sys.stderr), _one_line_warnings(sys.stderr):
@@ -731,6 +803,11 @@ def _fit(args, out):
             start = time.perf_counter()
             scores = cross_val_score(clone(model), X, y, cv=folds)
             cv_seconds = time.perf_counter() - start
+            if args.baseline:
+                start = time.perf_counter()
+                text = [c for c in X.columns if X[c].dtype.kind not in "iufb"]
+                baseline = _baseline(X, y, task, text, folds)
+                baseline_seconds = time.perf_counter() - start
         start = time.perf_counter()
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start
@@ -742,9 +819,16 @@ def _fit(args, out):
             file=out,
         )
         print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
+        if args.baseline:
+            print(
+                f"HistGradientBoosting on the same folds: {baseline.mean():.4f} "
+                f"+/- {baseline.std():.4f}  ({baseline_seconds:.1f}s)",
+                file=out,
+            )
+            print("  folds: " + "  ".join(f"{s:.4f}" for s in baseline), file=out)
     rounds = f"{mlp.n_iter_} {'epochs' if is_stochastic(mlp.solver) else 'iterations'}"
     _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp),
-                mlp, _final_mlp(model, step=0))
+                mlp, None if tabular else _final_mlp(model, step=0))
     _save(args, out, model, features, task)
     return 0
 
@@ -827,6 +911,8 @@ def _report_fit(out, rows, seconds, rounds, loss, reason, mlp, preprocessor):
     )
     print(f"training stopped: {reason}", file=out)
     print(mlp.summary(), file=out)
+    if preprocessor is None:  # the tabular estimator: no per-column first layer
+        return
     unused = mlp.feature_importances_ == 0
     if unused.any():
         # the columns' own names, without the preprocessing's "numeric__" prefixes

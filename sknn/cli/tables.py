@@ -297,23 +297,28 @@ def streamed_preprocessor(columns, first_chunk, impute=True, scale=True):
     return _branches(columns, numeric, categorical).fit(first_chunk)
 
 
-def describe(columns, impute=True, scale=True, streamed=False):
-    """Lines saying how each column is treated, for ``sknn fit``'s report."""
+def describe(columns, impute=True, scale=True, streamed=False, tabular=False):
+    """Lines saying how each column is treated, for ``sknn fit``'s report
+    (``tabular``: by a tabular estimator's own encoding)."""
     out = []
     if columns.numeric:
-        how = "numeric, standardized" if scale else "numeric, as they are (--no-scale)"
+        how = ("numeric, robust-scaled and binned by the model" if tabular
+               else "numeric, standardized" if scale else "numeric, as they are (--no-scale)")
         out.append(f"{how} ({len(columns.numeric)}): {names_list(columns.numeric)}")
     if columns.categorical:
         each = [f"{name} ({len(columns.counts[name])}" + (" categories)" if i == 0 else ")")
                 for i, name in enumerate(columns.categorical)]
-        out.append(f"categorical, one-hot ({len(columns.categorical)}): {names_list(each)}")
+        how = "categorical, one-hot by the model" if tabular else "categorical, one-hot"
+        out.append(f"{how} ({len(columns.categorical)}): {names_list(each)}")
     if columns.missing:
         number = "mean" if streamed else "median"
+        how = ("median and a missing indicator for numbers, a level of their own for text"
+               if tabular else f"{number} for numbers, most frequent for text")
         total = sum(columns.missing.values())
         each = [f"{name} {n}" for name, n in columns.missing.items()]
         out.append(
-            f"missing values imputed ({number} for numbers, most frequent for text): "
-            f"{total} in {len(each)} columns: {names_list(each)}"
+            f"missing values imputed ({how}): {total} in {len(each)} columns: "
+            f"{names_list(each)}"
         )
     return out
 
@@ -357,13 +362,23 @@ def feature_roles(model, features):
     """How ``model`` treats each of ``features``: a dict name -> :class:`Role`.
 
     Reads the ColumnTransformer a model fitted by ``sknn fit`` (or any model
-    starting with one) begins with; features it does not route, and every
-    feature of a model without one, are numbers without imputation.
+    starting with one) begins with, or the encoder of a tabular estimator;
+    features it does not route, and every feature of a model without one, are
+    numbers without imputation.
     """
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder
 
     roles = dict.fromkeys(features, Role())
+    final = _unfrozen(getattr(model, "regressor_", model))
+    encoder = getattr(final[-1] if hasattr(final, "steps") else final, "encoder_", None)
+    if encoder is not None:  # a tabular estimator imputes every column itself
+        names = [str(name) for name in encoder.feature_names_]
+        for j in encoder.numeric_features_:
+            roles[names[j]] = Role(False, True)
+        for j in encoder.categorical_features_:  # any text: unseen levels share a column
+            roles[names[j]] = Role(True, True, None)
+        return roles
     transformer = _column_transformer(model)
     if transformer is None:
         return roles
