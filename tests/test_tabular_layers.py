@@ -13,6 +13,7 @@ from sknn.nn import (
     LayerNormalization,
     LogLoss,
     Network,
+    PeriodicEmbedding,
     PiecewiseLinearEncoding,
     RobustScaling,
     SquaredError,
@@ -39,6 +40,7 @@ def _table_network(loss, n_outputs, members=3, seed=0):
     X, X_adapt = np.random.default_rng(seed).normal(size=(2, 40, 4))
     layers = [Dense(4, "tanh"), RobustScaling(clip=2.0, columns=[0, 2]),
               PiecewiseLinearEncoding(n_bins=5, columns=[1, 2, 3]),
+              PeriodicEmbedding(n_frequencies=3, sigma=0.5, columns=[0, 2]),
               EnsembleInput(members, init="normal"), Dense(6, "tanh"),
               LayerNormalization(), EnsembleHead(n_outputs)]
     net = Network(layers, X.shape[1], loss, np.float64)
@@ -137,6 +139,24 @@ def test_piecewise_linear_encoding_equals_pytorch():
     t_out, t_dx, _ = _torch_grads(forward, X, [], delta)
     np.testing.assert_allclose(out, t_out, rtol=1e-12)
     np.testing.assert_allclose(dx, t_dx, rtol=1e-10, atol=1e-12)
+
+
+def test_periodic_embedding_equals_pytorch():
+    rng = np.random.default_rng(0)
+    X = _data(40)
+    layer = _bound(PeriodicEmbedding(n_frequencies=4, columns=[0, 2, 3]), 4, rng)
+    delta = rng.normal(size=(X.shape[0], layer.units))
+    out, dx, (grad,) = _run(layer, X, delta)
+
+    def forward(x, frequency):
+        angle = 2 * torch.pi * x[:, [0, 2, 3], None] * frequency  # (n, 3, 4)
+        waves = torch.cat([torch.sin(angle), torch.cos(angle)], dim=2)
+        return torch.cat([x[:, [1]], waves.reshape(x.shape[0], -1)], dim=1)
+
+    t_out, t_dx, (t_grad,) = _torch_grads(forward, X, [layer.frequency], delta)
+    np.testing.assert_allclose(out, t_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(dx, t_dx, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(grad, t_grad, rtol=1e-10, atol=1e-10)
 
 
 def test_ensemble_input_and_head_equal_pytorch():

@@ -78,7 +78,13 @@ from .optimizers import OPTIMIZERS, SGD, Adagrad, Adam, AdamW, Optimizer, RMSpro
 from .registry import Registry
 from .regularizers import REGULARIZERS, L1, L2, ElasticNet, GroupLasso, Regularizer
 from .schedules import SCHEDULES, Adaptive, Constant, Cosine, InvScaling, Schedule
-from .tabular import EnsembleHead, EnsembleInput, PiecewiseLinearEncoding, RobustScaling
+from .tabular import (
+    EnsembleHead,
+    EnsembleInput,
+    PeriodicEmbedding,
+    PiecewiseLinearEncoding,
+    RobustScaling,
+)
 
 __all__ = [
     "ACTIVATIONS",
@@ -131,6 +137,7 @@ __all__ = [
     "Optimizer",
     "Orthogonal",
     "Parameter",
+    "PeriodicEmbedding",
     "PiecewiseLinearEncoding",
     "Poisson",
     "Quantile",

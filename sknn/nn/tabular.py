@@ -6,6 +6,8 @@ and a parameter-efficient ensemble.
   c) ** 2)`` (RealMLP's preprocessing, as a layer);
 - :class:`PiecewiseLinearEncoding`: each numeric column encoded by its
   position within quantile bins (Gorishniy et al., 2022);
+- :class:`PeriodicEmbedding`: each numeric column as sines and cosines of
+  learned frequencies (the same paper's periodic embeddings);
 - :class:`EnsembleInput` and :class:`EnsembleHead`: ``members`` networks
   that share every hidden layer and differ by a per-member scaling of the
   input and by their output heads (TabM-mini, Gorishniy et al., 2025).
@@ -43,6 +45,7 @@ from .layers import Layer, NonFinitePreactivation, Parameter
 __all__ = [
     "EnsembleHead",
     "EnsembleInput",
+    "PeriodicEmbedding",
     "PiecewiseLinearEncoding",
     "RobustScaling",
 ]
@@ -344,6 +347,125 @@ class PiecewiseLinearEncoding(Layer):
     def summary(self):
         return {"normalization": f"PiecewiseLinearEncoding({int(self.n_bins)})"}
 
+
+
+class PeriodicEmbedding(Layer):
+    """Each selected column as sines and cosines of learned frequencies.
+
+    ``[sin(2 pi c_1 x), ..., sin(2 pi c_k x), cos(2 pi c_1 x), ...,
+    cos(2 pi c_k x)]`` for each selected column ``x``, with ``k =
+    n_frequencies`` trainable frequencies per column drawn from ``N(0,
+    sigma^2)`` (the periodic embeddings of Gorishniy et al., 2022; the dense
+    layer after it mixes them). Unselected columns pass through first, as
+    they are.
+
+    Parameters
+    ----------
+    n_frequencies : int, default=8
+    sigma : float, default=0.1
+        Standard deviation of the initial frequencies, for input of unit
+        scale (after :class:`RobustScaling`).
+    columns : array-like of int or bool, default=None
+        The columns embedded (all by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = PeriodicEmbedding(n_frequencies=1)
+    >>> layer.build(1)
+    2
+    >>> layer.bind("frequency", np.array([[0.25]]))
+    >>> layer.forward(np.array([[0.0], [1.0]])).round(6)
+    array([[0., 1.],
+           [1., 0.]])
+    """
+
+    writes_output = True
+    _constraints = {
+        "n_frequencies": Interval(Integral, 1, None, "left"),
+        "sigma": Interval(Real, 0, None, "neither"),
+    }
+
+    def __init__(self, n_frequencies=8, sigma=0.1, columns=None):
+        self.n_frequencies = n_frequencies
+        self.sigma = sigma
+        self.columns = columns
+
+    def build(self, n_inputs):
+        self.validate()
+        self.n_inputs = int(n_inputs)
+        self._index = _columns(self.columns, self.n_inputs, self)
+        self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
+        k = int(self.n_frequencies)
+        self.parameters = (
+            Parameter("frequency", (self._index.size, k), "embedding_frequencies_"),
+        )
+        self.units = self._rest.size + 2 * self._index.size * k
+        return self.units
+
+    def initialize(self, init, random_state, dtype):
+        self.frequency[...] = random_state.normal(0.0, float(self.sigma), self.frequency.shape)
+
+    def allocate(self, rows, dtype, input_grad):
+        self._angle = np.empty((rows,) + self.frequency.shape, dtype)
+        self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        n, (f, k) = X.shape[0], self.frequency.shape
+        angle = (self._angle[:n] if training
+                 else np.empty((n, f, k), self.frequency.dtype))
+        np.multiply(X[:, self._index, None], self.frequency, out=angle)
+        angle *= 2 * np.pi
+        if out is None or not out.flags.c_contiguous:
+            out = np.empty((n, self.units), self.frequency.dtype)
+        rest = self._rest.size
+        out[:, :rest] = X[:, self._rest]
+        waves = out[:, rest:].reshape(n, f, 2, k)
+        np.sin(angle, out=waves[:, :, 0])
+        np.cos(angle, out=waves[:, :, 1])
+        if training:
+            self.input = X
+            self.output = out
+        return out
+
+    def backward(self, delta):
+        n, (f, k) = delta.shape[0], self.frequency.shape
+        angle = self._angle[:n]
+        rest = self._rest.size
+        waves = delta[:, rest:].reshape(n, f, 2, k)
+        # d angle: d sin = cos, d cos = -sin
+        d_angle = waves[:, :, 0] * np.cos(angle) - waves[:, :, 1] * np.sin(angle)
+        d_angle *= 2 * np.pi
+        x = self.input[:, self._index]
+        np.einsum("nfk,nf->fk", d_angle, x, out=self.frequency_grad)
+        if self._dx is None:
+            return None
+        dx = self._dx[:n]
+        dx[:, self._rest] = delta[:, :rest]
+        dx[:, self._index] = np.einsum("nfk,fk->nf", d_angle, self.frequency)
+        return dx
+
+    def output_bound(self, bound):
+        return max(bound, 1.0)
+
+    def summary(self):
+        return {"normalization": f"PeriodicEmbedding({int(self.n_frequencies)})"}
+
+    def to_onnx(self, graph, x):
+        f, k = self.frequency.shape
+        selected = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
+                              axis=1)
+        selected = graph.node("Reshape", [selected, graph.const([0, f, 1], graph.INT64)])
+        angle = graph.node("Mul", [selected, graph.const(2 * np.pi * self.frequency)])
+        waves = graph.node("Concat", [graph.node("Sin", [angle]), graph.node("Cos", [angle])],
+                           axis=2)  # (n, f, 2k): each column's sines, then its cosines
+        encoded = graph.node("Reshape", [waves, graph.const([0, 2 * f * k], graph.INT64)])
+        if self._rest.size == 0:
+            return encoded
+        rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
+        return graph.node("Concat", [rest, encoded], axis=1)
 
 
 class EnsembleInput(Layer):
