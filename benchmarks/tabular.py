@@ -280,7 +280,7 @@ def _pytabkit(classifier, regressor):
     return factory
 
 
-def _sknn_tabular(task, categorical, n_threads, seed):
+def _sknn_tabular(task, categorical, n_threads, seed, **params):
     import sknn
 
     name = "TabularMLPClassifier" if task == "classification" else "TabularMLPRegressor"
@@ -289,8 +289,25 @@ def _sknn_tabular(task, categorical, n_threads, seed):
         raise ModelUnavailable(f"sknn {metadata.version('sknn')} has no sknn.{name}")
     # defaults, but the same seed as every other model when the class takes one
     if "random_state" in cls().get_params():
-        return cls(random_state=seed)
-    return cls()
+        params["random_state"] = seed
+    return cls(**params)
+
+
+# the ablation (--ablation): sknn_tabular with one part of its recipe off
+ABLATIONS = {
+    "no_ensemble": dict(members=1),
+    "no_embedding": dict(numeric_embedding=None),
+    "no_clip": dict(smooth_clip=None),
+    "no_dropout": dict(dropout=0.0),
+    "no_weight_decay": dict(weight_decay=0.0),
+    "no_grad_clip": dict(max_grad_norm=None),
+    "fixed_batch": dict(batch_size=200),
+}
+
+
+def _ablated(params):
+    return lambda task, categorical, n_threads, seed: _sknn_tabular(
+        task, categorical, n_threads, seed, **params)
 
 
 MODELS = {
@@ -301,6 +318,7 @@ MODELS = {
     "realmlp_td": _pytabkit("RealMLP_TD_Classifier", "RealMLP_TD_Regressor"),
     "tabm_d": _pytabkit("TabM_D_Classifier", "TabM_D_Regressor"),
     "sknn_tabular": _sknn_tabular,
+    **{f"sknn_tabular-{name}": _ablated(params) for name, params in ABLATIONS.items()},
 }
 # slow torch models: fold results come from the cache file
 CACHED = ("realmlp_td", "tabm_d")
@@ -652,6 +670,9 @@ def main(argv=None):
     parser.add_argument("--max-rows", type=int, default=MAX_ROWS)
     parser.add_argument("--recompute", default="",
                         help=f"comma-separated cached models to compute anew: {', '.join(CACHED)}")
+    parser.add_argument("--ablation", action="store_true",
+                        help="sknn_tabular with each part of its recipe off in turn ("
+                             + ", ".join(ABLATIONS) + ")")
     parser.add_argument("--json", help="write all raw fold records here")
     parser.add_argument("--records", default="",
                         help="comma-separated files written by --json with the same folds, "
@@ -670,8 +691,10 @@ def main(argv=None):
     n_folds = args.folds or (QUICK_FOLDS if args.quick else 5)
     datasets = (names(args.datasets, SPECS, "data sets") if args.datasets
                 else QUICK_DATASETS if args.quick else list(SPECS))
+    ablation = ["sknn_tabular"] + [f"sknn_tabular-{name}" for name in ABLATIONS]
     models = (names(args.models, MODELS, "models") if args.models
-              else QUICK_MODELS if args.quick else list(MODELS))
+              else ablation if args.ablation
+              else QUICK_MODELS if args.quick else [m for m in MODELS if m not in ablation[1:]])
     recompute = names(args.recompute, CACHED, "cached models")
     models += [m for m in recompute if m not in models]
     # a cached model named explicitly fills its missing folds, except in --quick

@@ -49,8 +49,10 @@ ESTIMATORS = [
     TabularMLPClassifier(hidden_layer_sizes=(32, 32), members=4, max_iter=50),
     TabularMLPRegressor(hidden_layer_sizes=(32, 32), members=4, max_iter=50),
     TabularMLPClassifier(hidden_layer_sizes=(16,), members=2, n_bins=4, smooth_clip=None,
-                         dropout=0.0, early_stopping=False, batch_size=200, max_iter=50),
-    TabularMLPRegressor(hidden_layer_sizes=(16,), members=1, n_bins=None, dropout=0.0,
+                         label_smoothing=0.1, dropout=0.0, early_stopping=False,
+                         batch_size=200, max_iter=50),
+    TabularMLPRegressor(hidden_layer_sizes=(16,), members=1, numeric_embedding="periodic",
+                        n_frequencies=3, dropout=0.0,
                         early_stopping=False, batch_size=200, max_iter=50),
 ]
 

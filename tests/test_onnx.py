@@ -284,10 +284,12 @@ def _tabular_data(n=200, seed=0):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("members, n_bins, smooth_clip", [(4, 8, 3.0), (1, None, None)])
-def test_tabular_classifier(dtype, members, n_bins, smooth_clip):
+@pytest.mark.parametrize("members, embedding, smooth_clip", [
+    (4, "piecewise_linear", 3.0), (1, None, None), (2, "periodic", 3.0)])
+def test_tabular_classifier(dtype, members, embedding, smooth_clip):
     X, y = _tabular_data()
-    clf = TabularMLPClassifier(hidden_layer_sizes=(16, 16), members=members, n_bins=n_bins,
+    clf = TabularMLPClassifier(hidden_layer_sizes=(16, 16), members=members, n_bins=8,
+                               numeric_embedding=embedding,
                                smooth_clip=smooth_clip, max_iter=30, random_state=0).fit(X, y)
     onx = to_onnx(clf, X[:1].astype(dtype), options={"zipmap": False})
     (label, proba), _ = _run(onx, X.astype(dtype))

@@ -8,6 +8,8 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -16,7 +18,15 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from sknn import TableEncoder, TabularMLPClassifier, TabularMLPRegressor
+from strategies import check_outputs, strict_warnings, valid_params
+
+from sknn import (
+    MLPClassifier,
+    MLPRegressor,
+    TableEncoder,
+    TabularMLPClassifier,
+    TabularMLPRegressor,
+)
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -149,7 +159,7 @@ def test_regressor_standardizes_the_target_and_predicts_in_its_units():
     y = 1000.0 + 300.0 * y
     Xa, Xb, ya, yb = train_test_split(X, y, random_state=0)
     # without the bins: a linear target is what the plain numbers fit best
-    reg = TabularMLPRegressor(**{**SMALL, "max_iter": 200, "n_bins": None}).fit(Xa, ya)
+    reg = TabularMLPRegressor(**{**SMALL, "max_iter": 200, "numeric_embedding": None}).fit(Xa, ya)
     assert reg.target_mean_ == pytest.approx(ya.mean())
     assert reg.target_scale_ == pytest.approx(ya.std())
     assert reg.score(Xb, yb) > 0.95
@@ -161,18 +171,6 @@ def test_multioutput_regression():
     reg = TabularMLPRegressor(**SMALL).fit(X, Y)
     assert reg.predict(X).shape == (200, 2)
     assert reg.score(X, Y) > 0.8
-
-
-def test_prediction_is_the_mean_of_the_members():
-    X, y = make_classification(n_samples=200, n_features=6, n_classes=3, n_informative=4,
-                               random_state=0)
-    clf = TabularMLPClassifier(**SMALL).fit(X, y)
-    net = clf._fitted_network(np.float64)
-    members = net.predict(clf.encoder_.transform(X), members=True)
-    assert members.shape == (200, 4, 3)
-    # the members differ (their adapters and heads), and the model averages them
-    assert np.ptp(members, axis=1).max() > 1e-3
-    np.testing.assert_allclose(clf.predict_proba(X), members.mean(axis=1), rtol=1e-12)
 
 
 # ------------------------------------------------------------------ estimator API
@@ -200,13 +198,14 @@ def test_skops_round_trip(tmp_path):
 
 def test_grid_search_over_the_recipe():
     X, y = make_classification(n_samples=150, n_features=5, random_state=0)
-    search = GridSearchCV(TabularMLPClassifier(**SMALL), {"members": [1, 2], "n_bins": [None, 4]},
+    search = GridSearchCV(TabularMLPClassifier(**SMALL), {"members": [1, 2], "n_bins": [2, 4]},
                           cv=2).fit(X, y)
     assert set(search.cv_results_["param_members"]) == {1, 2}
     assert search.best_estimator_.members in (1, 2)
 
 
-@pytest.mark.parametrize("knob", [dict(members=1), dict(n_bins=None), dict(smooth_clip=None),
+@pytest.mark.parametrize("knob", [dict(members=1), dict(numeric_embedding=None),
+                                  dict(numeric_embedding="periodic"), dict(smooth_clip=None),
                                   dict(dropout=0.0), dict(early_stopping=False)])
 def test_each_trick_switches_off(knob):
     frame, y, _ = mixed_table(200)
@@ -214,8 +213,9 @@ def test_each_trick_switches_off(knob):
     layers = clf.summary()
     if knob == dict(members=1):
         assert "Ensemble" not in layers and not hasattr(clf, "head_coefs_")
-    if knob == dict(n_bins=None):
+    if "numeric_embedding" in knob:
         assert "PiecewiseLinear" not in layers
+        assert ("PeriodicEmbedding(8)" in layers) == (knob["numeric_embedding"] == "periodic")
     assert clf.score(frame, y) > 0.75
 
 
@@ -328,6 +328,8 @@ def test_options_the_recipe_does_not_take():
         TabularMLPClassifier(solver="lbfgs").fit(X, y)
     with pytest.raises(ValueError, match="feature_alpha"):
         TabularMLPClassifier(feature_alpha=0.1).fit(X, y)
+    with pytest.raises(ValueError, match="no layer diagnostics"):
+        TabularMLPClassifier(diagnostics=True).fit(X, y)
     with pytest.raises(AttributeError, match="permutation_importance"):
         TabularMLPClassifier(**SMALL).fit(X, y).feature_importances_
 
@@ -345,3 +347,101 @@ def test_compares_with_gradient_boosting_on_a_mixed_table():
         hgb.fit(Xa.assign(note=Xa["note"].astype("category")), ya)
     hgb_score = hgb.score(Xb.assign(note=Xb["note"].astype("category")), yb)
     assert mlp.score(Xb, yb) > hgb_score - 0.03
+
+
+def test_predict_members_averages_to_the_predictions():
+    X, y = make_classification(n_samples=200, n_features=6, random_state=0)
+    clf = TabularMLPClassifier(**SMALL).fit(X, y)
+    members = clf.predict_members(X)
+    assert members.shape == (200, 4, 2)
+    assert np.ptp(members, axis=1).max() > 1e-3  # the members differ (adapters, heads)
+    np.testing.assert_allclose(members.mean(axis=1), clf.predict_proba(X), rtol=1e-12)
+    Xr, yr = make_regression(n_samples=200, n_features=5, random_state=0)
+    reg = TabularMLPRegressor(**SMALL).fit(Xr, 100 * yr + 7)
+    members = reg.predict_members(Xr)
+    assert members.shape == (200, 4, 1)
+    np.testing.assert_allclose(members.mean(axis=1)[:, 0], reg.predict(Xr), rtol=1e-10)
+
+
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_label_smoothing_is_pytorchs_and_bounds_the_probabilities(n_classes):
+    torch = pytest.importorskip("torch")
+    from sknn.nn import BinaryLogLoss, LogLoss
+
+    # the smoothed targets' loss is torch's cross-entropy with label_smoothing
+    eps, rng = 0.2, np.random.default_rng(0)
+    Z = rng.normal(size=(50, n_classes))
+    y = rng.integers(0, n_classes, 50)
+    expected = torch.nn.CrossEntropyLoss(label_smoothing=eps)(
+        torch.tensor(Z), torch.tensor(y)).item()
+    if n_classes == 2:  # one logistic output: the logit difference
+        soft = (1 - eps) * y[:, None] + eps / 2
+        loss = BinaryLogLoss().loss_and_delta((Z[:, 1] - Z[:, 0])[:, None], soft)
+    else:
+        soft = (1 - eps) * np.eye(n_classes)[y] + eps / n_classes
+        loss = LogLoss().loss_and_delta(Z.copy(), soft)
+    assert loss.mean() == pytest.approx(expected, rel=1e-12)
+
+    # a fitted model's probabilities settle near 1 - eps + eps / K on separable data
+    X, y = make_classification(n_samples=300, n_features=4, n_informative=4, n_redundant=0,
+                               n_classes=n_classes, class_sep=4.0, random_state=0)
+    params = {**SMALL, "max_iter": 100, "early_stopping": False, "dropout": 0.0}
+    sharp = TabularMLPClassifier(**params).fit(X, y).predict_proba(X)
+    smooth = TabularMLPClassifier(label_smoothing=eps, **params).fit(X, y).predict_proba(X)
+    assert sharp.max(axis=1).mean() > 0.98
+    assert smooth.max(axis=1).mean() == pytest.approx(1 - eps + eps / n_classes, abs=0.03)
+    assert (smooth.argmax(axis=1) == y).mean() > 0.95
+
+
+@given(data=st.data(), classifier=st.booleans(), multi=st.booleans())
+def test_valid_hyperparameters_fit_tiny_tables(data, classifier, multi):
+    """Any valid combination of the MLPs' parameters (with a stochastic
+    solver and no feature_alpha, which the tabular estimators refuse) and of
+    their own fits a tiny table with a category and gaps, twice."""
+    Base, Est = ((MLPClassifier, TabularMLPClassifier) if classifier
+                 else (MLPRegressor, TabularMLPRegressor))
+    params = data.draw(valid_params(Base))
+    if isinstance(params["solver"], str) and params["solver"] == "lbfgs":
+        params["solver"] = "adamw"
+    params["feature_alpha"], params["diagnostics"] = 0.0, False
+    params.update(
+        members=data.draw(st.integers(1, 4)),
+        numeric_embedding=data.draw(st.sampled_from(["piecewise_linear", "periodic", None])),
+        n_bins=data.draw(st.integers(1, 8)),
+        n_frequencies=data.draw(st.integers(1, 4)),
+        smooth_clip=data.draw(st.none() | st.floats(0.1, 10.0)),
+        max_categories=data.draw(st.integers(2, 40)),
+        categorical_features=data.draw(st.sampled_from(["from_dtype", None, [1]])),
+    )
+    if classifier:
+        params["label_smoothing"] = data.draw(st.floats(0.0, 0.5))
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 3))
+    table = pd.DataFrame({"a": X[:, 0], "b": np.round(X[:, 1]),
+                          "c": np.where(X[:, 2] > 0.5, None, np.where(X[:, 2] > 0, "u", "v"))})
+    table.loc[::5, "a"] = np.nan
+    if classifier:
+        y = np.arange(24) % 3
+        if multi and params["class_weight"] is None:
+            y = (X[:, :2] > 0).astype(int)  # multilabel
+    else:
+        y = np.c_[np.abs(X[:, 0]), X[:, 1] ** 2] if multi else np.abs(X[:, 0])
+    est = Est(**params)
+    with strict_warnings():
+        est.fit(table, y)
+        est.fit(table, y)  # again: warm start if asked
+        check_outputs(est, table, 24, may_overflow=False)
+        assert hasattr(est, "partial_fit") == (not params["early_stopping"])
+    assert est.predict_members(table).shape[:2] == (24, params["members"])
+    for W in est.coefs_ + est.intercepts_:
+        assert np.all(np.isfinite(W))
+
+
+def test_poisson_targets_are_divided_by_their_mean_not_centred():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 3))
+    y = rng.poisson(np.exp(0.5 * X[:, 0] + 1.0))
+    reg = TabularMLPRegressor(loss="poisson", **{**SMALL, "max_iter": 60}).fit(X, y)
+    assert reg.target_mean_ == 0 and reg.target_scale_ == pytest.approx(y.mean())
+    assert (reg.predict(X) > 0).all()
+    assert np.corrcoef(reg.predict(X), np.exp(0.5 * X[:, 0]))[0, 1] > 0.8

@@ -370,10 +370,10 @@ default=None
         if sp.issparse(X_val):
             X_val = X_val.tocsr()
         sample_weight_val = self._validate_sample_weight(sample_weight_val, X_val)
-        Y_val = self._scale_targets(Y_val, sample_weight_val, reset=False)
+        Y_val = self._scale_targets(Y_val, targets_val, sample_weight_val, reset=False)
         return X_val, Y_val.astype(dtype, copy=False), targets_val, sample_weight_val
 
-    def _scale_targets(self, Y, sample_weight, reset):
+    def _scale_targets(self, Y, targets, sample_weight, reset):
         """The targets the network trains on (the encoded ones here; an
         estimator may standardize them, learning the scale when ``reset``)."""
         return Y
@@ -392,7 +392,7 @@ default=None
         X, Y, targets = self._validate_input(X, y, incremental, reset=first_pass, classes=classes)
         X = X.tocsr() if sp.issparse(X) else np.ascontiguousarray(X)
         sample_weight = self._validate_sample_weight(sample_weight, X)
-        Y = self._scale_targets(Y, sample_weight, reset=first_pass)
+        Y = self._scale_targets(Y, targets, sample_weight, reset=first_pass)
         sample_weight = self._apply_class_weight(sample_weight, targets, X, incremental)
         if validation_data is not None:
             validation_data = self._validation_data(validation_data, targets, X.dtype)
@@ -548,6 +548,10 @@ default=None
         return Network.from_fitted(layers, coefs[0].shape[0], self.out_activation_, vars(self),
                                    dtype)
 
+    def _weights_dtype(self):
+        """The fitted weights' dtype."""
+        return self.coefs_[0].dtype
+
     def _inference_network(self, dtype):
         """The fitted network, predicting in ``dtype`` (or wider) with the
         fitted arrays themselves, so changes made to them in place are seen.
@@ -566,7 +570,7 @@ default=None
             _same(getattr(self, attribute, None), i, array) for attribute, i, array in cached[1]
         ):
             return cached[2]
-        dtype = np.result_type(dtype, self.coefs_[0].dtype)
+        dtype = np.result_type(dtype, self._weights_dtype())
         net = self._fitted_network(dtype)
         if all(array.dtype == dtype for _, _, array in net.sources):
             _INFERENCE_NETWORKS[self] = (key, net.sources, net)
@@ -647,7 +651,7 @@ default=None
         check_is_fitted(self)
         stochastic = components.is_stochastic(self.solver)
         rates = self._dropout_rates(self._n_hidden()) if stochastic else ()
-        layers = self._fitted_network(self.coefs_[0].dtype, rates).layers
+        layers = self._fitted_network(self._weights_dtype(), rates).layers
         blocks = describe(layers)
         normalized = any(block["normalization"] for block in blocks)
         sparse = any(block["nonzero"] < block["params"] for block in blocks)

@@ -19,7 +19,13 @@ from sklearn.utils.validation import _check_y, check_consistent_length, check_is
 
 from ..training import HoldOut
 from ..nn.network import Network, dense_stack
-from ..nn.tabular import EnsembleHead, EnsembleInput, PiecewiseLinearEncoding, RobustScaling
+from ..nn.tabular import (
+    EnsembleHead,
+    EnsembleInput,
+    PeriodicEmbedding,
+    PiecewiseLinearEncoding,
+    RobustScaling,
+)
 from . import components
 from .mlp import MLPClassifier, MLPRegressor
 
@@ -324,7 +330,9 @@ default="from_dtype"
 
 _TABULAR_CONSTRAINTS = {
     "members": [Interval(Integral, 1, None, closed="left")],
-    "n_bins": [Interval(Integral, 1, None, closed="left"), None],
+    "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
+    "n_bins": [Interval(Integral, 1, None, closed="left")],
+    "n_frequencies": [Interval(Integral, 1, None, closed="left")],
     "smooth_clip": [Interval(Real, 0, None, closed="neither"), None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "max_categories": [Interval(Integral, 2, None, closed="left")],
@@ -356,6 +364,8 @@ class _TabularMixin:
 
     def _commit(self, net, record, solver, targets):
         super()._commit(net, record, solver, targets)
+        if not hasattr(self, "coefs_") or "coefs_" not in net.fitted_attributes():
+            self.coefs_, self.intercepts_ = [], []  # no hidden layer: the heads alone
         if "_fit_encoder" in vars(self):
             self.encoder_ = self._fit_encoder
         if "_fit_target_scale" in vars(self):
@@ -377,6 +387,12 @@ class _TabularMixin:
         return Xt, y
 
     def _validate_knobs(self):
+        if self.diagnostics:
+            raise ValueError(
+                f"{type(self).__name__} has no layer diagnostics (diagnostics must be "
+                "False): they follow one dense layer per output, and the ensemble has "
+                "one per member."
+            )
         if self.feature_alpha != 0:
             raise ValueError(
                 f"{type(self).__name__} does not select features (feature_alpha must be 0): "
@@ -424,8 +440,10 @@ class _TabularMixin:
         layers = []
         if numeric.size:
             layers.append(RobustScaling(clip=self.smooth_clip, columns=numeric))
-            if self.n_bins is not None:
+            if self.numeric_embedding == "piecewise_linear":
                 layers.append(PiecewiseLinearEncoding(self.n_bins, columns=numeric))
+            elif self.numeric_embedding == "periodic":
+                layers.append(PeriodicEmbedding(self.n_frequencies, columns=numeric))
         members = int(self.members)
         if members > 1:
             layers.append(EnsembleInput(members))
@@ -441,14 +459,22 @@ class _TabularMixin:
         return self._tabular_layers(hidden, n_outputs, activations, dropout, params)
 
     def _fitted_network(self, dtype, dropout=()):
-        coefs = self.coefs_
+        coefs = getattr(self, "coefs_", [])  # (none yet in a fit with no hidden layer)
         ensemble = hasattr(self, "head_coefs_")
         hidden = [W.shape[1] for W in (coefs if ensemble else coefs[:-1])]
         n_outputs = self.head_coefs_[0].shape[2] if ensemble else coefs[-1].shape[1]
         layers = self._tabular_layers(hidden, n_outputs, self._hidden_activations(len(hidden)),
                                       dropout, self.get_params(deep=False))
-        return Network.from_fitted(layers, self.encoder_.n_features_out_, self.out_activation_,
-                                   vars(self), dtype)
+        return Network.from_fitted(layers, self._encoder().n_features_out_,
+                                   self.out_activation_, vars(self), dtype)
+
+    def _weights_dtype(self):
+        return (self.head_coefs_[0] if hasattr(self, "head_coefs_") else self.coefs_[0]).dtype
+
+    def _snapshot(self, net, targets):
+        model = super()._snapshot(net, targets)
+        model._encoded_input = True  # a scorer passes the encoded validation rows
+        return model
 
     def _n_hidden(self):
         return len(self.coefs_) - (not hasattr(self, "head_coefs_"))
@@ -461,10 +487,12 @@ class _TabularMixin:
                 raise ValueError(
                     f"The network's shape changed since the last fit ({name}); set "
                     "warm_start=False, or keep the table's columns, hidden_layer_sizes, "
-                    "members and n_bins."
+                    "members, numeric_embedding, n_bins and n_frequencies."
                 )
 
     def _validate_X_predict(self, X):
+        if vars(self).get("_encoded_input"):
+            return X, False
         if not hasattr(self, "encoder_"):
             check_is_fitted(self)
         _check_table(X)
@@ -476,6 +504,39 @@ class _TabularMixin:
 
     def _onnx_input(self, graph, x):
         return self.encoder_.to_onnx(graph, x)
+
+    def predict_members(self, X):
+        """Each ensemble member's prediction, of which ``predict_proba`` (the
+        classifier) and ``predict`` (the regressor) are the mean.
+
+        Parameters
+        ----------
+        X : table of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, members, n_outputs)
+            The classifier's: each member's class probabilities (``n_outputs``
+            as ``predict_proba``'s columns); the regressor's: each member's
+            predicted values, in the targets' units.
+
+        Examples
+        --------
+        >>> from sklearn.datasets import load_diabetes
+        >>> from sknn import TabularMLPRegressor
+        >>> X, y = load_diabetes(return_X_y=True)
+        >>> reg = TabularMLPRegressor(members=4, max_iter=5, random_state=0).fit(X, y)
+        >>> reg.predict_members(X[:3]).shape
+        (3, 4, 1)
+        """
+        check_is_fitted(self)
+        Xt, _ = self._validate_X_predict(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            P = self._inference_network(Xt.dtype).predict(Xt, members=True)
+        return self._member_outputs(P)
+
+    def _member_outputs(self, P):
+        return P
 
     @property
     def feature_importances_(self):
@@ -500,9 +561,16 @@ _TABULAR_PARAMS_DOC = """
         Units of the hidden layers, shared by the members.
     members : int, default=8
         Members of the ensemble (1 trains a single network).
-    n_bins : int or None, default=16
-        Quantile bins of the piecewise-linear encoding of each numeric column
-        (None feeds the scaled numbers as they are).
+    numeric_embedding : {"piecewise_linear", "periodic"} or None, \
+default="piecewise_linear"
+        How the scaled numbers enter the network: each as its position in
+        ``n_bins`` quantile bins (:class:`~sknn.nn.PiecewiseLinearEncoding`),
+        as sines and cosines of ``n_frequencies`` learned frequencies
+        (:class:`~sknn.nn.PeriodicEmbedding`), or as they are (None).
+    n_bins : int, default=16
+        Bins of the piecewise-linear encoding.
+    n_frequencies : int, default=8
+        Frequencies of the periodic embedding.
     smooth_clip : float or None, default=3.0
         Bound of the smooth clip after the robust scaling (None: no clip).
     categorical_features : "from_dtype", array-like or None, default="from_dtype"
@@ -550,8 +618,25 @@ best_validation_score_, n_iter_, ... :
     True
     """
 
-    _parameter_constraints: dict = {**MLPClassifier._parameter_constraints,
-                                    **_TABULAR_CONSTRAINTS}
+    _parameter_constraints: dict = {
+        **MLPClassifier._parameter_constraints,
+        **_TABULAR_CONSTRAINTS,
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")],
+    }
+
+    def _scale_targets(self, Y, targets, sample_weight, reset):
+        """Smoothed labels: ``(1 - eps) y + eps / K`` for K classes (2 for each
+        logistic output), as PyTorch's ``CrossEntropyLoss(label_smoothing)``."""
+        eps = float(self.label_smoothing)
+        if eps == 0:
+            return Y
+        classes = Y.shape[1] if Y.shape[1] > 1 and not targets.multilabel else 2
+        return (1.0 - eps) * Y + eps / classes
+
+    def _member_outputs(self, P):
+        if P.shape[2] == 1 and not self._is_multilabel():  # as predict_proba's columns
+            P = np.concatenate([1 - P, P], axis=2)
+        return P
 
     def __init__(
         self,
@@ -559,10 +644,13 @@ best_validation_score_, n_iter_, ... :
         activation="relu",
         *,
         members=8,
+        numeric_embedding="piecewise_linear",
         n_bins=16,
+        n_frequencies=8,
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
+        label_smoothing=0.0,
         solver="adamw",
         alpha=0.0,
         batch_size="auto",
@@ -602,15 +690,19 @@ best_validation_score_, n_iter_, ... :
         diagnostics=False,
     ):
         params = dict(locals())
-        for name in ("self", "__class__", "members", "n_bins", "smooth_clip",
-                     "categorical_features", "max_categories"):
+        for name in ("self", "__class__", "members", "numeric_embedding", "n_bins",
+                     "n_frequencies", "smooth_clip",
+                     "categorical_features", "max_categories", "label_smoothing"):
             params.pop(name)
         super().__init__(**params)
         self.members = members
+        self.numeric_embedding = numeric_embedding
         self.n_bins = n_bins
+        self.n_frequencies = n_frequencies
         self.smooth_clip = smooth_clip
         self.categorical_features = categorical_features
         self.max_categories = max_categories
+        self.label_smoothing = label_smoothing
 
 
 class TabularMLPRegressor(_TabularMixin, MLPRegressor):
@@ -629,7 +721,8 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
     encoder_ : TableEncoder
         The fitted encoding of the table.
     target_mean_, target_scale_ : ndarray of shape (n_outputs,)
-        The targets' standardization (``loss_`` is in its units).
+        The targets' standardization (``loss_`` is in its units); with
+        ``loss="poisson"`` 0 and the targets' mean, so that counts stay counts.
     coefs_, intercepts_, loss_, best_loss_, validation_scores_, n_iter_, ... :
         As :class:`~sknn.MLPRegressor`'s; ``coefs_`` are the shared hidden
         layers', ``head_coefs_`` and ``head_intercepts_`` the members' output
@@ -654,7 +747,9 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         activation="relu",
         *,
         members=8,
+        numeric_embedding="piecewise_linear",
         n_bins=16,
+        n_frequencies=8,
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
@@ -699,12 +794,15 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         diagnostics=False,
     ):
         params = dict(locals())
-        for name in ("self", "__class__", "members", "n_bins", "smooth_clip",
+        for name in ("self", "__class__", "members", "numeric_embedding", "n_bins",
+                     "n_frequencies", "smooth_clip",
                      "categorical_features", "max_categories"):
             params.pop(name)
         super().__init__(**params)
         self.members = members
+        self.numeric_embedding = numeric_embedding
         self.n_bins = n_bins
+        self.n_frequencies = n_frequencies
         self.smooth_clip = smooth_clip
         self.categorical_features = categorical_features
         self.max_categories = max_categories
@@ -713,10 +811,13 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         return getattr(self, "_fit_target_scale", None) or (self.target_mean_,
                                                             self.target_scale_)
 
-    def _scale_targets(self, Y, sample_weight, reset):
+    def _scale_targets(self, Y, targets, sample_weight, reset):
         if reset:  # the rows weighted as the loss weighs them
             mean = np.average(Y, axis=0, weights=sample_weight)
             scale = np.sqrt(np.average((Y - mean) ** 2, axis=0, weights=sample_weight))
+            if self._loss(targets).out_activation != "identity":
+                # a log link (poisson): counts stay counts, divided by their mean
+                mean, scale = np.zeros_like(mean), mean
             self._fit_target_scale = (mean, np.where(scale > 0, scale, 1.0))
         mean, scale = self._target_scale()
         return (Y - mean) / scale
@@ -724,6 +825,9 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
     def _score_from_output(self, P, targets, sample_weight):
         mean, scale = self._target_scale()
         return super()._score_from_output(P * scale + mean, targets, sample_weight)
+
+    def _member_outputs(self, P):
+        return P * self.target_scale_ + self.target_mean_
 
     def _onnx_output(self, graph, out):
         mean, scale = self.target_mean_, self.target_scale_
