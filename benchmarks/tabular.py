@@ -495,7 +495,7 @@ def run(tables, models, n_folds, n_threads, cache=None, compute_cached=(), recom
                 records.append(record)
                 if cached_model:
                     cache.put(key, {k: v for k, v in record.items() if k != "cached"})
-                print(f"  {name:<13}{table.name:<16}fold {fold + 1}/{n_folds}  "
+                print(f"  {name:<13} {table.name:<16}fold {fold + 1}/{n_folds}  "
                       f"score {record['score']:.4f}  fit {record['fit_time']:.1f} s  "
                       f"predict {record['predict_time']:.2f} s", file=sys.stderr, flush=True)
             if missing_folds:

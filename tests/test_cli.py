@@ -592,7 +592,7 @@ def test_tabular_model_with_baseline_save_and_predict(capsys, mixed_csv, tmp_pat
     cv = float(out.split("3-fold cross-validated accuracy: ")[1].split()[0])
     baseline = float(out.split("HistGradientBoosting on the same folds: ")[1].split()[0])
     assert cv > 0.8 and baseline > 0.8
-    assert "EnsembleInput(8)" in out and "training stopped: " in out
+    assert "EnsembleInput(4)" in out and "training stopped: " in out
 
     status, out, err = run(capsys, "predict", model, mixed_csv, "--proba")
     assert status == 0

@@ -238,7 +238,7 @@ def test_user_validation_set_is_used():
 
 def test_batch_size_follows_the_data_size():
     clf = TabularMLPClassifier()
-    assert [clf._batch_size(n) for n in (100, 2_000, 10_000, 100_000)] == [32, 64, 256, 512]
+    assert [clf._batch_size(n) for n in (100, 500, 1_000, 2_000, 100_000)] == [32, 64, 128, 256, 256]
     assert TabularMLPClassifier(batch_size=100)._batch_size(10_000) == 100
 
 

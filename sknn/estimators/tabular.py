@@ -429,11 +429,12 @@ class _TabularMixin:
         return HoldOut(self.validation_fraction, stratify, targets, self._validation_score())
 
     def _batch_size(self, n_samples):
-        """'auto': 32 rows for small tables, doubling with the data size up to
-        512 (about a fortieth of the rows, in powers of two)."""
+        """'auto': 256 rows, fewer for tables under about 1,500 rows (an
+        eighth of the rows in a power of two, at least 32), so that an epoch
+        has a few steps."""
         if self.batch_size != "auto":
             return self.batch_size
-        return int(min(512, max(32, 2 ** round(np.log2(max(n_samples, 1) / 40)))))
+        return int(min(256, max(32, 2 ** round(np.log2(max(n_samples, 1) / 8)))))
 
     def _tabular_layers(self, hidden, n_outputs, activations, dropout, params):
         numeric = np.arange(self._encoder().n_numeric_)
@@ -557,9 +558,9 @@ class _TabularMixin:
 _TABULAR_PARAMS_DOC = """
     Parameters
     ----------
-    hidden_layer_sizes : array-like of int, default=(256, 256)
+    hidden_layer_sizes : array-like of int, default=(128, 128)
         Units of the hidden layers, shared by the members.
-    members : int, default=8
+    members : int, default=4
         Members of the ensemble (1 trains a single network).
     numeric_embedding : {"piecewise_linear", "periodic"} or None, \
 default="piecewise_linear"
@@ -586,8 +587,8 @@ normalization, weight_decay, warmup_iter, max_grad_norm, scoring, ... :
         ``weight_decay=3e-4``), no L2 ``alpha``, ``dropout=0.1``,
         ``max_grad_norm=1.0``, early stopping on a fifth of the rows with
         patience 16 and the best epoch restored, and ``batch_size="auto"``
-        following the data size (32 rows for small tables, doubling to 512 at
-        about 40 rows per step).
+        following the data size (256 rows, fewer for tables under about
+        1,500 rows).
 """
 
 
@@ -640,10 +641,10 @@ best_validation_score_, n_iter_, ... :
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(128, 128),
         activation="relu",
         *,
-        members=8,
+        members=4,
         numeric_embedding="piecewise_linear",
         n_bins=16,
         n_frequencies=8,
@@ -743,10 +744,10 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
 
     def __init__(
         self,
-        hidden_layer_sizes=(256, 256),
+        hidden_layer_sizes=(128, 128),
         activation="relu",
         *,
-        members=8,
+        members=4,
         numeric_embedding="piecewise_linear",
         n_bins=16,
         n_frequencies=8,

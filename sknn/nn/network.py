@@ -284,6 +284,8 @@ class Network:
         for layer in self.layers[: adaptive[-1] + 1]:
             if layer.adaptive:
                 layer.adapt(A, sample_weight)
+            if layer is self.layers[adaptive[-1]]:
+                break  # (its output is not needed)
             A = layer.forward(A)
             if sample_weight is not None and layer.row_multiplier > 1:
                 sample_weight = np.repeat(sample_weight, layer.row_multiplier)
