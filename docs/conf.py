@@ -42,9 +42,10 @@ autodoc_default_options = {
     "members": True,
     "inherited-members": True,
     # scikit-learn's metadata-routing methods, the same for every estimator,
-    # documented by scikit-learn (their docstrings use its glossary)
+    # and a transformer's set_output, documented by scikit-learn (their
+    # docstrings use its glossary)
     "exclude-members": "get_metadata_routing, set_fit_request, "
-    "set_partial_fit_request, set_score_request",
+    "set_partial_fit_request, set_score_request, set_output",
 }
 # Signatures without the annotations (numpy's ArrayLike would print as a
 # union of a dozen private types); the numpydoc sections give each type in
