@@ -58,6 +58,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.compose import ColumnTransformer, TransformedTargetRegressor
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.impute import SimpleImputer
@@ -267,6 +268,18 @@ def _sknn_mlp(task, categorical, n_threads, seed):
         transformer=StandardScaler())
 
 
+class _MedianNumbers(TransformerMixin, BaseEstimator):
+    """Missing numbers of a frame replaced by their training medians; the
+    columns' order and dtypes kept (for models that refuse NaN)."""
+
+    def fit(self, X, y=None):
+        self.medians_ = X.select_dtypes("number").median()
+        return self
+
+    def transform(self, X):
+        return X.fillna(self.medians_)
+
+
 def _pytabkit(classifier, regressor):
     def factory(task, categorical, n_threads, seed):
         try:
@@ -274,8 +287,10 @@ def _pytabkit(classifier, regressor):
         except ImportError as error:
             raise ModelUnavailable(f"pytabkit is not installed ({error})") from None
         cls = getattr(pytabkit, classifier if task == "classification" else regressor)
-        # pytabkit treats category columns as categorical by itself
-        return cls(device="cpu", n_threads=n_threads, random_state=seed, verbosity=0)
+        # pytabkit treats category columns as categorical by itself, but refuses
+        # missing numbers: those get the training median first
+        model = cls(device="cpu", n_threads=n_threads, random_state=seed, verbosity=0)
+        return make_pipeline(_MedianNumbers(), model)
 
     return factory
 
