@@ -551,6 +551,12 @@ def _check_tabular_options(args):
         )
 
 
+def _print_scores(out, label, scores, seconds):
+    """A line with the folds' mean and deviation, then the folds."""
+    print(f"{label}: {scores.mean():.4f} +/- {scores.std():.4f}  ({seconds:.1f}s)", file=out)
+    print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
+
+
 def _baseline(X, y, task, text, folds):
     """Cross-validated scores of HistGradientBoosting on the same folds, with
     the text columns as its native categories (as integer codes where a
@@ -813,19 +819,10 @@ def _fit(args, out):
         fit_seconds = time.perf_counter() - start
     mlp = _final_mlp(model)
     if args.cv:
-        print(
-            f"\n{args.cv}-fold cross-validated {metric}: {scores.mean():.4f} "
-            f"+/- {scores.std():.4f}  ({cv_seconds:.1f}s)",
-            file=out,
-        )
-        print("  folds: " + "  ".join(f"{s:.4f}" for s in scores), file=out)
+        _print_scores(out, f"\n{args.cv}-fold cross-validated {metric}", scores, cv_seconds)
         if args.baseline:
-            print(
-                f"HistGradientBoosting on the same folds: {baseline.mean():.4f} "
-                f"+/- {baseline.std():.4f}  ({baseline_seconds:.1f}s)",
-                file=out,
-            )
-            print("  folds: " + "  ".join(f"{s:.4f}" for s in baseline), file=out)
+            _print_scores(out, "HistGradientBoosting on the same folds", baseline,
+                          baseline_seconds)
     rounds = f"{mlp.n_iter_} {'epochs' if is_stochastic(mlp.solver) else 'iterations'}"
     _report_fit(out, len(y), fit_seconds, rounds, mlp.loss_, _stop_reason(mlp),
                 mlp, None if tabular else _final_mlp(model, step=0))

@@ -328,6 +328,10 @@ default="from_dtype"
         return np.array(names, dtype=object)
 
 
+#: The parameters the tabular estimators add to the MLPs'.
+_TABULAR_PARAMETERS = ("members", "numeric_embedding", "n_bins", "n_frequencies",
+                       "smooth_clip", "categorical_features", "max_categories")
+
 _TABULAR_CONSTRAINTS = {
     "members": [Interval(Integral, 1, None, closed="left")],
     "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
@@ -342,6 +346,15 @@ _TABULAR_CONSTRAINTS = {
 class _TabularMixin:
     """What the tabular estimators add to the MLPs: the table encoder in
     front, the tabular layers around the hidden ones, and the batch size."""
+
+    def _init_tabular(self, arguments, *own):
+        """``__init__``: the MLP's parameters to the MLP's, the tabular ones
+        (and ``own``) stored as given."""
+        params = {k: v for k, v in arguments.items() if k not in ("self", "__class__")}
+        tabular = {name: params.pop(name) for name in (*_TABULAR_PARAMETERS, *own)}
+        super().__init__(**params)
+        for name, value in tabular.items():
+            setattr(self, name, value)
 
     def _encoder(self):
         """The encoder of the fit in progress, or of the fitted model."""
@@ -690,20 +703,7 @@ best_validation_score_, n_iter_, ... :
         feature_alpha_rule="best",
         diagnostics=False,
     ):
-        params = dict(locals())
-        for name in ("self", "__class__", "members", "numeric_embedding", "n_bins",
-                     "n_frequencies", "smooth_clip",
-                     "categorical_features", "max_categories", "label_smoothing"):
-            params.pop(name)
-        super().__init__(**params)
-        self.members = members
-        self.numeric_embedding = numeric_embedding
-        self.n_bins = n_bins
-        self.n_frequencies = n_frequencies
-        self.smooth_clip = smooth_clip
-        self.categorical_features = categorical_features
-        self.max_categories = max_categories
-        self.label_smoothing = label_smoothing
+        self._init_tabular(locals(), "label_smoothing")
 
 
 class TabularMLPRegressor(_TabularMixin, MLPRegressor):
@@ -794,19 +794,7 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         quantile=0.5,
         diagnostics=False,
     ):
-        params = dict(locals())
-        for name in ("self", "__class__", "members", "numeric_embedding", "n_bins",
-                     "n_frequencies", "smooth_clip",
-                     "categorical_features", "max_categories"):
-            params.pop(name)
-        super().__init__(**params)
-        self.members = members
-        self.numeric_embedding = numeric_embedding
-        self.n_bins = n_bins
-        self.n_frequencies = n_frequencies
-        self.smooth_clip = smooth_clip
-        self.categorical_features = categorical_features
-        self.max_categories = max_categories
+        self._init_tabular(locals())
 
     def _target_scale(self):
         return getattr(self, "_fit_target_scale", None) or (self.target_mean_,

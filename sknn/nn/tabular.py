@@ -93,6 +93,21 @@ def _quantiles(values, q, weights):
     return np.quantile(values, q, weights=weights, method="inverted_cdf")
 
 
+def _selected_onnx(graph, x, layer):
+    """ONNX: the layer's selected columns of ``x``, shape ``(n, f, 1)``."""
+    selected = graph.node("Gather", [x, graph.const(layer._index, graph.INT64, "columns")],
+                          axis=1)
+    return graph.node("Reshape", [selected, graph.const([0, layer._index.size, 1], graph.INT64)])
+
+
+def _after_rest_onnx(graph, x, layer, encoded):
+    """ONNX: the layer's unselected columns of ``x``, then ``encoded``."""
+    if layer._rest.size == 0:
+        return encoded
+    rest = graph.node("Gather", [x, graph.const(layer._rest, graph.INT64, "columns")], axis=1)
+    return graph.node("Concat", [rest, encoded], axis=1)
+
+
 class RobustScaling(Layer):
     """Median and interquartile-range scaling with a smooth clip.
 
@@ -331,18 +346,13 @@ class PiecewiseLinearEncoding(Layer):
 
     def to_onnx(self, graph, x):
         f, b = self.left.shape
-        selected = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
-                              axis=1)
-        selected = graph.node("Reshape", [selected, graph.const([0, f, 1], graph.INT64)])
-        T = graph.node("Div", [graph.node("Sub", [selected, graph.const(self.left)]),
+        T = graph.node("Div", [graph.node("Sub", [_selected_onnx(graph, x, self),
+                                                  graph.const(self.left)]),
                                graph.const(self.width)])
         T = graph.node("Min", [graph.node("Max", [T, graph.const(self.low)]),
                                graph.const(self.high)])
-        encoded = graph.node("Reshape", [T, graph.const([0, f * b], graph.INT64)])
-        if self._rest.size == 0:
-            return encoded
-        rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
-        return graph.node("Concat", [rest, encoded], axis=1)
+        return _after_rest_onnx(graph, x, self, graph.node(
+            "Reshape", [T, graph.const([0, f * b], graph.INT64)]))
 
     def summary(self):
         return {"normalization": f"PiecewiseLinearEncoding({int(self.n_bins)})"}
@@ -455,17 +465,12 @@ class PeriodicEmbedding(Layer):
 
     def to_onnx(self, graph, x):
         f, k = self.frequency.shape
-        selected = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
-                              axis=1)
-        selected = graph.node("Reshape", [selected, graph.const([0, f, 1], graph.INT64)])
-        angle = graph.node("Mul", [selected, graph.const(2 * np.pi * self.frequency)])
+        angle = graph.node("Mul", [_selected_onnx(graph, x, self),
+                                   graph.const(2 * np.pi * self.frequency)])
         waves = graph.node("Concat", [graph.node("Sin", [angle]), graph.node("Cos", [angle])],
                            axis=2)  # (n, f, 2k): each column's sines, then its cosines
-        encoded = graph.node("Reshape", [waves, graph.const([0, 2 * f * k], graph.INT64)])
-        if self._rest.size == 0:
-            return encoded
-        rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
-        return graph.node("Concat", [rest, encoded], axis=1)
+        return _after_rest_onnx(graph, x, self, graph.node(
+            "Reshape", [waves, graph.const([0, 2 * f * k], graph.INT64)]))
 
 
 class EnsembleInput(Layer):
