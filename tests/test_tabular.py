@@ -445,3 +445,15 @@ def test_poisson_targets_are_divided_by_their_mean_not_centred():
     assert reg.target_mean_ == 0 and reg.target_scale_ == pytest.approx(y.mean())
     assert (reg.predict(X) > 0).all()
     assert np.corrcoef(reg.predict(X), np.exp(0.5 * X[:, 0]))[0, 1] > 0.8
+
+
+def test_refit_with_another_recipe_is_a_fresh_fit():
+    frame, y, _ = mixed_table(150)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    assert hasattr(clf, "head_coefs_") and hasattr(clf, "encoding_lefts_")
+    clf.set_params(members=1, numeric_embedding="periodic").fit(frame, y)
+    fresh = TabularMLPClassifier(**{**SMALL, "members": 1,
+                                    "numeric_embedding": "periodic"}).fit(frame, y)
+    assert not hasattr(clf, "head_coefs_") and not hasattr(clf, "encoding_lefts_")
+    np.testing.assert_array_equal(clf.predict_proba(frame), fresh.predict_proba(frame))
+    assert "EnsembleInput" not in clf.summary()

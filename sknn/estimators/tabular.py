@@ -14,10 +14,13 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import _check_y, check_consistent_length, check_is_fitted, \
-    validate_data
+from sklearn.utils.validation import (
+    _check_y,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
-from ..training import HoldOut
 from ..nn.network import Network, dense_stack
 from ..nn.tabular import (
     EnsembleHead,
@@ -26,6 +29,7 @@ from ..nn.tabular import (
     PiecewiseLinearEncoding,
     RobustScaling,
 )
+from ..training import HoldOut
 from . import components
 from .mlp import MLPClassifier, MLPRegressor
 
@@ -332,6 +336,11 @@ default="from_dtype"
 _TABULAR_PARAMETERS = ("members", "numeric_embedding", "n_bins", "n_frequencies",
                        "smooth_clip", "categorical_features", "max_categories")
 
+#: The fitted attributes of the layers for tables (see ``sknn.nn.tabular``).
+_LAYER_STATE = ("scaling_centers_", "scaling_scales_", "encoding_lefts_", "encoding_widths_",
+                "encoding_lows_", "encoding_highs_", "embedding_frequencies_",
+                "ensemble_scales_", "head_coefs_", "head_intercepts_")
+
 _TABULAR_CONSTRAINTS = {
     "members": [Interval(Integral, 1, None, closed="left")],
     "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
@@ -376,8 +385,12 @@ class _TabularMixin:
             vars(self).pop("_fit_target_scale", None)
 
     def _commit(self, net, record, solver, targets):
+        fitted = net.fitted_attributes()
+        for name in _LAYER_STATE:  # an earlier fit's layers that this one does not have
+            if name not in fitted:
+                vars(self).pop(name, None)
         super()._commit(net, record, solver, targets)
-        if not hasattr(self, "coefs_") or "coefs_" not in net.fitted_attributes():
+        if "coefs_" not in fitted:
             self.coefs_, self.intercepts_ = [], []  # no hidden layer: the heads alone
         if "_fit_encoder" in vars(self):
             self.encoder_ = self._fit_encoder
