@@ -9,6 +9,7 @@ EXTRAS = {
     "pandas": ("pandas", "csv"),
     "rich": ("rich", "progress"),
     "skl2onnx": ("skl2onnx", "onnx"),
+    "pyarrow": ("pyarrow", "parquet"),
 }
 
 

@@ -613,3 +613,50 @@ def test_tabular_model_regression(capsys, tmp_path):
     assert status == 0
     assert "model: TabularMLPRegressor(max_iter=20, random_state=0)" in out
     assert float(out.split("2-fold cross-validated R^2: ")[1].split()[0]) > 0.2
+
+
+@pytest.fixture(scope="module")
+def mixed_parquet(mixed_csv, tmp_path_factory):
+    """The mixed table as Parquet: numbers as doubles with gaps, the city as a
+    dictionary-encoded (categorical) column, a boolean column added."""
+    frame = pd.read_csv(mixed_csv)
+    frame["city"] = frame["city"].astype("category")
+    frame["flag"] = frame["noise"] > 0
+    path = tmp_path_factory.mktemp("data") / "mixed.parquet"
+    frame.to_parquet(path)
+    return str(path)
+
+
+def test_parquet_files_fit_and_predict_as_csv_files_do(capsys, mixed_csv, mixed_parquet,
+                                                        tmp_path):
+    model = str(tmp_path / "from_parquet.skops")
+    status, out, _ = run(capsys, "fit", mixed_parquet, "--target", "label", "--cv", "0",
+                         "--model", "tabular", "--max-iter", "20", "--quiet", "--save", model)
+    assert status == 0
+    assert "categorical, one-hot by the model (2): city (3 categories), flag (2)" in out
+    status, from_parquet, _ = run(capsys, "predict", model, mixed_parquet)
+    assert status == 0
+    # the same model on the CSV file's columns (flag added as the text CSV gives)
+    frame = pd.read_csv(mixed_csv).assign(flag=lambda f: (f["noise"] > 0).astype(str))
+    frame.to_csv(tmp_path / "mixed_flag.csv", index=False)
+    status, from_csv, _ = run(capsys, "predict", model, str(tmp_path / "mixed_flag.csv"))
+    assert status == 0 and from_parquet == from_csv
+
+    # the default network, streamed in chunks from the Parquet file
+    status, out, _ = run(capsys, "fit", mixed_parquet, "--target", "label", "--chunksize", "64",
+                         "--max-iter", "3", "--quiet")
+    assert status == 0 and "epoch 3" in out
+
+
+def test_parquet_file_errors(capsys, mixed_parquet, tmp_path):
+    fake = tmp_path / "fake.parquet"
+    fake.write_text("a,b\n1,2\n")
+    status, _, err = run(capsys, "fit", str(fake), "--target", "b")
+    assert status == 1 and "not a Parquet file" in err
+    dated = tmp_path / "dated.parquet"
+    pd.DataFrame({"when": pd.date_range("2020-01-01", periods=20), "y": range(20)}).to_parquet(
+        dated)
+    status, _, err = run(capsys, "fit", str(dated), "--target", "y", "--cv", "0")
+    assert status == 1 and "holds dates or times" in err
+    status, _, err = run(capsys, "fit", mixed_parquet, "--target", "label", "--delimiter", ";")
+    assert status != 0 and "--delimiter: CSV options" in err

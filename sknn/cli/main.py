@@ -118,6 +118,10 @@ network options other than --max-iter, --random-state and --verbose, and
 cross-validates scikit-learn's HistGradientBoosting (text columns as its native
 categories) on the same folds and prints its score next to the model's.
 
+A file whose name ends in .parquet or .pq is read as Parquet (the 'parquet'
+extra): numbers stay numbers; text, categorical and boolean columns are text,
+as in a CSV file; a date or time column is refused.
+
 --save needs skops (the 'persist' extra); the file holds a dict {"model": ...,
 "features": [...], "target": ..., "task": ...} whose model is a scikit-learn
 Pipeline (wrapped in a TransformedTargetRegressor for scaled regression) of the
@@ -273,7 +277,8 @@ def _parser():
         epilog=_FIT_EPILOG,
         formatter_class=raw,
     )
-    fit.add_argument("data", metavar="DATA.csv", help="CSV file with a header row")
+    fit.add_argument("data", metavar="DATA.csv",
+                     help="CSV file with a header row, or a Parquet file (.parquet, .pq)")
     fit.add_argument("--target", required=True, metavar="COLUMN", help="the column to predict")
     fit.add_argument(
         "--task", choices=["classification", "regression"],
@@ -441,7 +446,8 @@ def _parser():
         formatter_class=raw,
     )
     predict.add_argument("model", metavar="MODEL.skops", help="a model saved by sknn fit --save")
-    predict.add_argument("data", metavar="DATA.csv", help="CSV file with the feature columns")
+    predict.add_argument("data", metavar="DATA.csv",
+                         help="CSV (or Parquet) file with the feature columns")
     predict.add_argument(
         "--proba", action="store_true", help="add class probabilities (classifiers)"
     )
@@ -715,8 +721,18 @@ def _stop_reason(mlp):
 
 
 def _csv_file(args):
+    """The data file: CSV, or Parquet for a name ending in .parquet or .pq."""
     from .csv_files import CsvFile, CsvFormat
+    from .parquet_files import ParquetFile, is_parquet
 
+    if is_parquet(args.data):
+        given = [option for option, value, default in [
+            ("--delimiter", args.delimiter, None), ("--decimal", args.decimal, "."),
+            ("--encoding", args.encoding, "utf-8")] if value != default]
+        if given:
+            raise ValueError(f"{', '.join(given)}: CSV options, but {args.data} is a "
+                             "Parquet file; leave them out")
+        return ParquetFile(args.data)
     return CsvFile(args.data, CsvFormat(args.delimiter, args.decimal, args.encoding))
 
 
