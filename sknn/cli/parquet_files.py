@@ -8,7 +8,7 @@ columns come back as text, as a CSV file's would (booleans as ``"True"`` /
 """
 
 from .._optional import import_optional
-from .csv_files import DataError, _tidy
+from .csv_files import CsvFile, DataError, _tidy
 
 __all__ = ["ParquetFile", "is_parquet"]
 
@@ -57,13 +57,7 @@ class ParquetFile:
             raise DataError(f"{path}: not a Parquet file ({exc})") from None
         self.columns = [str(name) for name in self._file.schema_arrow.names]
 
-    def require(self, names):
-        """Refuse names that are not columns, listing the columns."""
-        for name in names:
-            if name not in self.columns:
-                raise DataError(
-                    f"{self.path}: no column {name!r} (columns: {', '.join(self.columns)})"
-                )
+    require = CsvFile.require  # names that are not columns, refused with the columns
 
     def read(self, columns, text=(), chunksize=None):
         """Read ``columns`` as a DataFrame, or an iterator of DataFrames of
