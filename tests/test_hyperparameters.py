@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
 from sklearn.utils._param_validation import InvalidParameterError
-from strategies import ESTIMATORS, TINY, check_outputs, strict_warnings, valid_params
+from strategies import (
+    ESTIMATORS,
+    TINY,
+    check_outputs,
+    strict_warnings,
+    tiny_targets,
+    valid_params,
+)
 
 from sknn import MLPClassifier, MLPRegressor
 
@@ -19,14 +26,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceW
 @given(data=st.data(), Est=st.sampled_from(ESTIMATORS), multi=st.booleans())
 def test_valid_hyperparameters_fit_tiny_data(data, Est, multi):
     params = data.draw(valid_params(Est))
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(24, 3))
-    if Est is MLPClassifier:
-        y = np.arange(24) % 3
-        if multi and params["class_weight"] is None:
-            y = (X[:, :2] > 0).astype(int)  # multilabel
-    else:
-        y = np.c_[np.abs(X[:, 0]), X[:, 1] ** 2] if multi else np.abs(X[:, 0])
+    X = np.random.RandomState(0).normal(size=(24, 3))
+    y = tiny_targets(X, Est is MLPClassifier, multi, params.get("class_weight"))
     est = Est(**params)
     with strict_warnings():
         est.fit(X, y)

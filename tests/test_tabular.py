@@ -18,7 +18,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
-from strategies import check_outputs, strict_warnings, valid_params
+from strategies import check_outputs, strict_warnings, tiny_targets, valid_params
 
 from sknn import (
     MLPClassifier,
@@ -415,17 +415,11 @@ def test_valid_hyperparameters_fit_tiny_tables(data, classifier, multi):
     )
     if classifier:
         params["label_smoothing"] = data.draw(st.floats(0.0, 0.5))
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(24, 3))
+    X = np.random.RandomState(0).normal(size=(24, 3))
     table = pd.DataFrame({"a": X[:, 0], "b": np.round(X[:, 1]),
                           "c": np.where(X[:, 2] > 0.5, None, np.where(X[:, 2] > 0, "u", "v"))})
     table.loc[::5, "a"] = np.nan
-    if classifier:
-        y = np.arange(24) % 3
-        if multi and params["class_weight"] is None:
-            y = (X[:, :2] > 0).astype(int)  # multilabel
-    else:
-        y = np.c_[np.abs(X[:, 0]), X[:, 1] ** 2] if multi else np.abs(X[:, 0])
+    y = tiny_targets(X, classifier, multi, params.get("class_weight"))
     est = Est(**params)
     with strict_warnings():
         est.fit(table, y)

@@ -242,3 +242,20 @@ def test_pickle_round_trip_after_partial_fit_continues_bitwise(Est, solver, drop
     )
     for a, b in zip(predictions(loaded, X), predictions(est, X)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_failed_fresh_fit_keeps_the_fitted_models_columns():
+    pd = pytest.importorskip("pandas")
+    X = pd.DataFrame(np.random.RandomState(0).normal(size=(40, 3)), columns=["a", "b", "c"])
+    y = np.arange(40) % 2
+    clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=5, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    before = clf.predict_proba(X)
+    bad_y = y.astype(float)
+    bad_y[0] = np.nan
+    with pytest.raises(ValueError):
+        clf.fit(X.rename(columns={"c": "d"}).assign(e=1.0), bad_y)
+    assert clf.feature_names_in_.tolist() == ["a", "b", "c"] and clf.n_features_in_ == 3
+    np.testing.assert_array_equal(clf.predict_proba(X), before)

@@ -102,6 +102,26 @@ def _overflow_checked(fit):
     return wrapper
 
 
+def _columns_kept(fit):
+    """Run a fit so that, if it raises, the estimator keeps the columns of its
+    fitted model (``n_features_in_``, ``feature_names_in_``), which validating
+    the new data records before the fit can fail."""
+
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        seen = {name: vars(self)[name] for name in ("n_features_in_", "feature_names_in_")
+                if name in vars(self)}
+        try:
+            return fit(self, *args, **kwargs)
+        except BaseException:
+            for name in ("n_features_in_", "feature_names_in_"):
+                vars(self).pop(name, None)
+            vars(self).update(seen)
+            raise
+
+    return wrapper
+
+
 class _Targets(NamedTuple):
     """What a fit learned about its targets: the labels or values (to
     stratify and score the validation split), the classes (None for
@@ -378,6 +398,7 @@ default=None
         estimator may standardize them, learning the scale when ``reset``)."""
         return Y
 
+    @_columns_kept
     @_overflow_checked
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None, frozen_features=None):
@@ -456,11 +477,17 @@ default=None
 
     def _commit(self, net, record, solver, targets):
         """Write a successful fit's network and record onto the estimator."""
-        for name in ("feature_alpha_", "feature_alpha_path_"):  # of an earlier 'auto' fit
-            vars(self).pop(name, None)
+        fitted = net.fitted_attributes()
+        # an earlier 'auto' fit's, and the parameters of an earlier fit's layers
+        # that this network does not have
+        for name in ("feature_alpha_", "feature_alpha_path_",
+                     *vars(self).get("_layer_attributes", ())):
+            if name not in fitted:
+                vars(self).pop(name, None)
+        self._layer_attributes = tuple(fitted)
         if targets.classes is not None:
             self.classes_ = targets.classes
-        for name, value in {**net.fitted_attributes(), **record.attributes()}.items():
+        for name, value in {**fitted, **record.attributes()}.items():
             setattr(self, name, value)
         self._optimizer = getattr(solver, "optimizer", None)
 
@@ -483,7 +510,7 @@ default=None
         """A copy of the estimator predicting with the network as it is now."""
         model = copy.copy(self)
         model.__dict__.update(net.fitted_attributes())
-        model.__dict__.pop("feature_names_in_", None)  # the data is already validated
+        model._validated_input = True  # a scorer passes the validated validation rows
         if targets.classes is not None:
             model.classes_ = targets.classes
         return model
@@ -580,7 +607,7 @@ default=None
         """Output activations (the last layer's raw output if ``raw``)."""
         unchecked = False
         with np.errstate(over="ignore", invalid="ignore"):
-            if check_input:
+            if check_input and not vars(self).get("_validated_input"):
                 if not hasattr(self, "coefs_"):
                     check_is_fitted(self)
                 X, unchecked = self._validate_X_predict(X)

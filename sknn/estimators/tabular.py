@@ -249,7 +249,7 @@ default="from_dtype"
         for j in self.categorical_features_:
             levels, counts = np.unique(_as_levels(columns[j]), return_counts=True)
             order = np.argsort(-counts, kind="stable")
-            kept = [lv for lv in levels[order] if counts[levels == lv][0] >= self.min_frequency]
+            kept = levels[order][counts[order] >= self.min_frequency]
             self.levels_.append(np.array(kept[: self.max_categories - 1], dtype=object))
             if n_rows >= 20 and levels.size > 0.9 * n_rows:
                 warnings.warn(
@@ -336,11 +336,6 @@ default="from_dtype"
 _TABULAR_PARAMETERS = ("members", "numeric_embedding", "n_bins", "n_frequencies",
                        "smooth_clip", "categorical_features", "max_categories")
 
-#: The fitted attributes of the layers for tables (see ``sknn.nn.tabular``).
-_LAYER_STATE = ("scaling_centers_", "scaling_scales_", "encoding_lefts_", "encoding_widths_",
-                "encoding_lows_", "encoding_highs_", "embedding_frequencies_",
-                "ensemble_scales_", "head_coefs_", "head_intercepts_")
-
 _TABULAR_CONSTRAINTS = {
     "members": [Interval(Integral, 1, None, closed="left")],
     "numeric_embedding": [StrOptions({"piecewise_linear", "periodic"}), None],
@@ -371,26 +366,16 @@ class _TabularMixin:
 
     def _fit(self, X, y, sample_weight=None, incremental=False, classes=None,
              validation_data=None, frozen_features=None):
-        seen = {name: vars(self)[name] for name in ("n_features_in_", "feature_names_in_")
-                if name in vars(self)}
         try:
             return super()._fit(X, y, sample_weight, incremental, classes, validation_data,
                                 frozen_features)
-        except BaseException:  # the columns of the fitted model, not of the failed fit
-            vars(self).pop("feature_names_in_", None)
-            vars(self).update(seen)
-            raise
         finally:  # a failed fit keeps the fitted encoder (and model) as they were
             vars(self).pop("_fit_encoder", None)
             vars(self).pop("_fit_target_scale", None)
 
     def _commit(self, net, record, solver, targets):
-        fitted = net.fitted_attributes()
-        for name in _LAYER_STATE:  # an earlier fit's layers that this one does not have
-            if name not in fitted:
-                vars(self).pop(name, None)
         super()._commit(net, record, solver, targets)
-        if "coefs_" not in fitted:
+        if "coefs_" not in net.fitted_attributes():
             self.coefs_, self.intercepts_ = [], []  # no hidden layer: the heads alone
         if "_fit_encoder" in vars(self):
             self.encoder_ = self._fit_encoder
@@ -498,11 +483,6 @@ class _TabularMixin:
     def _weights_dtype(self):
         return (self.head_coefs_[0] if hasattr(self, "head_coefs_") else self.coefs_[0]).dtype
 
-    def _snapshot(self, net, targets):
-        model = super()._snapshot(net, targets)
-        model._encoded_input = True  # a scorer passes the encoded validation rows
-        return model
-
     def _n_hidden(self):
         return len(self.coefs_) - (not hasattr(self, "head_coefs_"))
 
@@ -518,8 +498,6 @@ class _TabularMixin:
                 )
 
     def _validate_X_predict(self, X):
-        if vars(self).get("_encoded_input"):
-            return X, False
         if not hasattr(self, "encoder_"):
             check_is_fitted(self)
         _check_table(X)

@@ -179,7 +179,7 @@ class Graph:
     """
 
     #: ONNX's element types (``onnx.TensorProto``), for ``Cast`` nodes.
-    FLOAT, INT64, STRING, BOOL, DOUBLE = 1, 7, 8, 9, 11
+    FLOAT, INT64, STRING, DOUBLE = 1, 7, 8, 11
 
     def __init__(self, scope, container, operator):
         from skl2onnx.common.data_types import DoubleTensorType

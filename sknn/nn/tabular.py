@@ -93,21 +93,6 @@ def _quantiles(values, q, weights):
     return np.quantile(values, q, weights=weights, method="inverted_cdf")
 
 
-def _selected_onnx(graph, x, layer):
-    """ONNX: the layer's selected columns of ``x``, shape ``(n, f, 1)``."""
-    selected = graph.node("Gather", [x, graph.const(layer._index, graph.INT64, "columns")],
-                          axis=1)
-    return graph.node("Reshape", [selected, graph.const([0, layer._index.size, 1], graph.INT64)])
-
-
-def _after_rest_onnx(graph, x, layer, encoded):
-    """ONNX: the layer's unselected columns of ``x``, then ``encoded``."""
-    if layer._rest.size == 0:
-        return encoded
-    rest = graph.node("Gather", [x, graph.const(layer._rest, graph.INT64, "columns")], axis=1)
-    return graph.node("Concat", [rest, encoded], axis=1)
-
-
 class RobustScaling(Layer):
     """Median and interquartile-range scaling with a smooth clip.
 
@@ -230,7 +215,65 @@ class RobustScaling(Layer):
         return graph.node("Div", [z, graph.node("Sqrt", [ratio])])
 
 
-class PiecewiseLinearEncoding(Layer):
+class _ColumnEmbedding(Layer):
+    """A layer that turns each selected column into ``per_column`` values, after
+    the unselected columns, which pass through first. A subclass gives
+    ``per_column`` and its ``_parameters(n_selected)``, and writes its values into
+    the view :meth:`_output` returns."""
+
+    writes_output = True
+
+    def build(self, n_inputs):
+        self.validate()
+        self.n_inputs = int(n_inputs)
+        self._index = _columns(self.columns, self.n_inputs, self)
+        self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
+        self.parameters = self._parameters(self._index.size)
+        self.units = self._rest.size + self._index.size * self.per_column
+        return self.units
+
+    def _allocate_input_grad(self, rows, dtype, input_grad):
+        self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
+
+    def _output(self, X, out, dtype):
+        """The output array, its unselected columns written, and the view of
+        the selected columns' values, ``(n, selected, per_column)``."""
+        n = X.shape[0]
+        if out is None or not out.flags.c_contiguous:
+            out = np.empty((n, self.units), dtype)
+        rest = self._rest.size
+        out[:, :rest] = X[:, self._rest]
+        return out, out[:, rest:].reshape(n, self._index.size, self.per_column)
+
+    def _input_grad(self, delta, selected):
+        """The input's gradient: ``delta`` of the unselected columns, and
+        ``selected`` (``(n, selected)``) of the others; None when not asked."""
+        if self._dx is None:
+            return None
+        dx = self._dx[: delta.shape[0]]
+        dx[:, self._rest] = delta[:, : self._rest.size]
+        dx[:, self._index] = selected
+        return dx
+
+    def _selected_onnx(self, graph, x):
+        """ONNX: the selected columns of ``x``, shape ``(n, selected, 1)``."""
+        selected = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
+                              axis=1)
+        return graph.node("Reshape", [selected,
+                                      graph.const([0, self._index.size, 1], graph.INT64)])
+
+    def _output_onnx(self, graph, x, values):
+        """ONNX: the unselected columns of ``x``, then ``values`` (``(n, selected,
+        per_column)``) flattened."""
+        encoded = graph.node("Reshape", [values, graph.const(
+            [0, self._index.size * self.per_column], graph.INT64)])
+        if self._rest.size == 0:
+            return encoded
+        rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
+        return graph.node("Concat", [rest, encoded], axis=1)
+
+
+class PiecewiseLinearEncoding(_ColumnEmbedding):
     """Each selected column's position within its quantile bins.
 
     With bin edges ``e_0 < ... < e_m`` (the training quantiles, repeated
@@ -265,25 +308,19 @@ class PiecewiseLinearEncoding(Layer):
     """
 
     adaptive = True
-    writes_output = True
     _constraints = {"n_bins": Interval(Integral, 1, None, "left")}
 
     def __init__(self, n_bins=16, columns=None):
         self.n_bins = n_bins
         self.columns = columns
 
-    def build(self, n_inputs):
-        self.validate()
-        self.n_inputs = int(n_inputs)
-        self._index = _columns(self.columns, self.n_inputs, self)
-        self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
-        shape = (self._index.size, int(self.n_bins))
-        self.parameters = tuple(
-            Parameter(name, shape, f"encoding_{name}s_", trainable=False)
-            for name in ("left", "width", "low", "high")
-        )
-        self.units = self._rest.size + self._index.size * int(self.n_bins)
-        return self.units
+    @property
+    def per_column(self):
+        return int(self.n_bins)
+
+    def _parameters(self, n_selected):
+        return tuple(Parameter(name, (n_selected, self.per_column), f"encoding_{name}s_",
+                               trainable=False) for name in ("left", "width", "low", "high"))
 
     def initialize(self, init, random_state, dtype):
         # until adapted: one bin per column, the identity
@@ -310,8 +347,8 @@ class PiecewiseLinearEncoding(Layer):
             self.high[f, m - 1] = np.inf
 
     def allocate(self, rows, dtype, input_grad):
-        self._t = np.empty((rows, self._index.size, int(self.n_bins)), dtype)
-        self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
+        self._t = np.empty((rows,) + self.left.shape, dtype)
+        self._allocate_input_grad(rows, dtype, input_grad)
 
     def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
                 check_finite=False):
@@ -320,11 +357,7 @@ class PiecewiseLinearEncoding(Layer):
         T = self._t[:n] if training else np.empty((n,) + self.left.shape, self.left.dtype)
         np.subtract(X[:, self._index, None], self.left, out=T)
         T /= self.width
-        if out is None or not out.flags.c_contiguous:
-            out = np.empty((n, self.units), self.left.dtype)
-        rest = self._rest.size
-        out[:, :rest] = X[:, self._rest]
-        encoded = out[:, rest:].reshape(T.shape)
+        out, encoded = self._output(X, out, self.left.dtype)
         np.clip(T, self.low, self.high, out=encoded)
         if training:
             self.output = out
@@ -333,33 +366,27 @@ class PiecewiseLinearEncoding(Layer):
     def backward(self, delta):
         if self._dx is None:
             return None
-        n = delta.shape[0]
-        T = self._t[:n]
-        rest = self._rest.size
+        T = self._t[: delta.shape[0]]
         # the derivative from the right at an edge (a value on an edge is common)
         inside = (T >= self.low) & (T < self.high)
-        dx = self._dx[:n]
-        dx[:, self._rest] = delta[:, :rest]
-        encoded = delta[:, rest:].reshape(T.shape)
-        dx[:, self._index] = np.einsum("nfb,nfb,fb->nf", encoded, inside, 1.0 / self.width)
-        return dx
+        encoded = delta[:, self._rest.size:].reshape(T.shape)
+        return self._input_grad(
+            delta, np.einsum("nfb,nfb,fb->nf", encoded, inside, 1.0 / self.width))
 
     def to_onnx(self, graph, x):
-        f, b = self.left.shape
-        T = graph.node("Div", [graph.node("Sub", [_selected_onnx(graph, x, self),
+        T = graph.node("Div", [graph.node("Sub", [self._selected_onnx(graph, x),
                                                   graph.const(self.left)]),
                                graph.const(self.width)])
         T = graph.node("Min", [graph.node("Max", [T, graph.const(self.low)]),
                                graph.const(self.high)])
-        return _after_rest_onnx(graph, x, self, graph.node(
-            "Reshape", [T, graph.const([0, f * b], graph.INT64)]))
+        return self._output_onnx(graph, x, T)
 
     def summary(self):
         return {"normalization": f"PiecewiseLinearEncoding({int(self.n_bins)})"}
 
 
 
-class PeriodicEmbedding(Layer):
+class PeriodicEmbedding(_ColumnEmbedding):
     """Each selected column as sines and cosines of learned frequencies.
 
     ``[sin(2 pi c_1 x), ..., sin(2 pi c_k x), cos(2 pi c_1 x), ...,
@@ -390,7 +417,6 @@ class PeriodicEmbedding(Layer):
            [1., 0.]])
     """
 
-    writes_output = True
     _constraints = {
         "n_frequencies": Interval(Integral, 1, None, "left"),
         "sigma": Interval(Real, 0, None, "neither"),
@@ -401,24 +427,20 @@ class PeriodicEmbedding(Layer):
         self.sigma = sigma
         self.columns = columns
 
-    def build(self, n_inputs):
-        self.validate()
-        self.n_inputs = int(n_inputs)
-        self._index = _columns(self.columns, self.n_inputs, self)
-        self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
-        k = int(self.n_frequencies)
-        self.parameters = (
-            Parameter("frequency", (self._index.size, k), "embedding_frequencies_"),
-        )
-        self.units = self._rest.size + 2 * self._index.size * k
-        return self.units
+    @property
+    def per_column(self):
+        return 2 * int(self.n_frequencies)
+
+    def _parameters(self, n_selected):
+        return (Parameter("frequency", (n_selected, int(self.n_frequencies)),
+                          "embedding_frequencies_"),)
 
     def initialize(self, init, random_state, dtype):
         self.frequency[...] = random_state.normal(0.0, float(self.sigma), self.frequency.shape)
 
     def allocate(self, rows, dtype, input_grad):
         self._angle = np.empty((rows,) + self.frequency.shape, dtype)
-        self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
+        self._allocate_input_grad(rows, dtype, input_grad)
 
     def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
                 check_finite=False):
@@ -428,11 +450,8 @@ class PeriodicEmbedding(Layer):
                  else np.empty((n, f, k), self.frequency.dtype))
         np.multiply(X[:, self._index, None], self.frequency, out=angle)
         angle *= 2 * np.pi
-        if out is None or not out.flags.c_contiguous:
-            out = np.empty((n, self.units), self.frequency.dtype)
-        rest = self._rest.size
-        out[:, :rest] = X[:, self._rest]
-        waves = out[:, rest:].reshape(n, f, 2, k)
+        out, waves = self._output(X, out, self.frequency.dtype)
+        waves = waves.reshape(n, f, 2, k)
         np.sin(angle, out=waves[:, :, 0])
         np.cos(angle, out=waves[:, :, 1])
         if training:
@@ -452,10 +471,7 @@ class PeriodicEmbedding(Layer):
         np.einsum("nfk,nf->fk", d_angle, x, out=self.frequency_grad)
         if self._dx is None:
             return None
-        dx = self._dx[:n]
-        dx[:, self._rest] = delta[:, :rest]
-        dx[:, self._index] = np.einsum("nfk,fk->nf", d_angle, self.frequency)
-        return dx
+        return self._input_grad(delta, np.einsum("nfk,fk->nf", d_angle, self.frequency))
 
     def output_bound(self, bound):
         return max(bound, 1.0)
@@ -464,13 +480,11 @@ class PeriodicEmbedding(Layer):
         return {"normalization": f"PeriodicEmbedding({int(self.n_frequencies)})"}
 
     def to_onnx(self, graph, x):
-        f, k = self.frequency.shape
-        angle = graph.node("Mul", [_selected_onnx(graph, x, self),
+        angle = graph.node("Mul", [self._selected_onnx(graph, x),
                                    graph.const(2 * np.pi * self.frequency)])
         waves = graph.node("Concat", [graph.node("Sin", [angle]), graph.node("Cos", [angle])],
                            axis=2)  # (n, f, 2k): each column's sines, then its cosines
-        return _after_rest_onnx(graph, x, self, graph.node(
-            "Reshape", [waves, graph.const([0, 2 * f * k], graph.INT64)]))
+        return self._output_onnx(graph, x, waves)
 
 
 class EnsembleInput(Layer):
