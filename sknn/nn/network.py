@@ -280,13 +280,13 @@ class Network:
         adaptive = [i for i, layer in enumerate(self.layers) if layer.adaptive]
         if X is None or not adaptive:
             return
-        A = np.array(X, dtype=self.dtype)  # a copy: inference may work in place
+        A = np.asarray(X, dtype=self.dtype)  # only read: the layers see copies of its rows
         for layer in self.layers[: adaptive[-1] + 1]:
             if layer.adaptive:
                 layer.adapt(A, sample_weight)
             if layer is self.layers[adaptive[-1]]:
                 break  # (its output is not needed)
-            A = layer.forward(A)
+            A = _forward_blocks(layer, A)
             if sample_weight is not None and layer.row_multiplier > 1:
                 sample_weight = np.repeat(sample_weight, layer.row_multiplier)
 
@@ -556,6 +556,19 @@ class Network:
         for layer in self.layers:
             bound = layer.output_bound(bound)
         return bound
+
+
+def _forward_blocks(layer, A, values=2**18):
+    """The inference output of ``layer`` for all of ``A``, computed a block of
+    about ``values`` values at a time, so that the layer's temporaries stay
+    small; each block is a copy, since inference may work in place."""
+    multiplier = int(layer.row_multiplier)
+    out = np.empty((A.shape[0] * multiplier, layer.units), A.dtype)
+    step = max(1, values // max(A.shape[1], layer.units * multiplier))
+    for start in range(0, A.shape[0], step):
+        stop = min(start + step, A.shape[0])
+        out[start * multiplier:stop * multiplier] = layer.forward(A[start:stop].copy())
+    return out
 
 
 def _rows(X, start, stop):
