@@ -320,6 +320,12 @@ ABLATIONS = {
 }
 
 
+# other settings of sknn_tabular, by name (--models sknn_tabular-learned_categories)
+VARIANTS = {
+    "learned_categories": dict(categorical_embedding="learned"),
+}
+
+
 def _ablated(params):
     return lambda task, categorical, n_threads, seed: _sknn_tabular(
         task, categorical, n_threads, seed, **params)
@@ -333,7 +339,8 @@ MODELS = {
     "realmlp_td": _pytabkit("RealMLP_TD_Classifier", "RealMLP_TD_Regressor"),
     "tabm_d": _pytabkit("TabM_D_Classifier", "TabM_D_Regressor"),
     "sknn_tabular": _sknn_tabular,
-    **{f"sknn_tabular-{name}": _ablated(params) for name, params in ABLATIONS.items()},
+    **{f"sknn_tabular-{name}": _ablated(params)
+       for name, params in {**ABLATIONS, **VARIANTS}.items()},
 }
 # slow torch models: fold results come from the cache file
 CACHED = ("realmlp_td", "tabm_d")
@@ -707,9 +714,10 @@ def main(argv=None):
     datasets = (names(args.datasets, SPECS, "data sets") if args.datasets
                 else QUICK_DATASETS if args.quick else list(SPECS))
     ablation = ["sknn_tabular"] + [f"sknn_tabular-{name}" for name in ABLATIONS]
+    settings = ablation[1:] + [f"sknn_tabular-{name}" for name in VARIANTS]
     models = (names(args.models, MODELS, "models") if args.models
               else ablation if args.ablation
-              else QUICK_MODELS if args.quick else [m for m in MODELS if m not in ablation[1:]])
+              else QUICK_MODELS if args.quick else [m for m in MODELS if m not in settings])
     recompute = names(args.recompute, CACHED, "cached models")
     models += [m for m in recompute if m not in models]
     # a cached model named explicitly fills its missing folds, except in --quick

@@ -16,6 +16,7 @@ from sklearn.preprocessing import StandardScaler
 from sknn import (
     MLPClassifier,
     MLPRegressor,
+    TableEncoder,
     TabularMLPClassifier,
     TabularMLPRegressor,
     register_onnx_converters,
@@ -310,10 +311,49 @@ def test_tabular_regressor_in_the_targets_units(dtype):
                                atol=ATOL[dtype])
 
 
-def test_tabular_categorical_columns_are_named_in_the_error():
+def _coded_table(n=240, seed=0):
+    """Numbers, then two categorical columns of numbers: codes with gaps, and
+    whole numbers with a rare level."""
+    X, y = _tabular_data(n, seed)
+    rng = np.random.default_rng(seed)
+    kind = rng.integers(0, 4, n).astype(float)
+    kind[::9] = np.nan  # the missing level
+    size = rng.choice([10.0, 20.0, 30.5, 99.0], n, p=[0.4, 0.3, 0.295, 0.005])
+    y = np.where(kind == 1, 2, y)  # the categories carry signal
+    return np.column_stack([X, kind, size]), y
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("embedding", ["onehot", "learned"])
+def test_tabular_categorical_columns_of_numbers(dtype, embedding):
+    X, y = _coded_table()
+    clf = TabularMLPClassifier(hidden_layer_sizes=(16,), members=2, n_bins=8,
+                               categorical_features=[6, 7], categorical_embedding=embedding,
+                               max_iter=30, random_state=0).fit(X, y)
+    # new rows: a level never seen, a missing one, the rare level
+    X_new = _coded_table(60, seed=1)[0]
+    X_new[:3, 6], X_new[3, 6], X_new[4, 7] = 7.0, np.nan, 99.0
+    onx = to_onnx(clf, X[:1].astype(dtype), options={"zipmap": False})
+    (label, proba), _ = _run(onx, X_new.astype(dtype))
+    np.testing.assert_allclose(proba, clf.predict_proba(X_new.astype(dtype)), atol=ATOL[dtype])
+    np.testing.assert_array_equal(label, clf.predict(X_new))
+
+
+@pytest.mark.parametrize("encode", ["onehot", "ordinal"])
+def test_table_encoder(encode):
+    X, _ = _coded_table()
+    enc = TableEncoder(categorical_features=[6, 7], encode=encode).fit(X)
+    X_new = _coded_table(60, seed=1)[0]
+    X_new[:3, 6], X_new[3, 6] = 7.0, np.nan
+    (out,), _ = _run(to_onnx(enc, X[:1]), X_new)
+    np.testing.assert_array_equal(out, enc.transform(X_new))
+
+
+def test_tabular_text_columns_are_named_in_the_error():
     pd = pytest.importorskip("pandas")
     X, y = _tabular_data(60)
     frame = pd.DataFrame(X, columns=list("abcdef")).assign(city=["x", "y", "z"] * 20)
     clf = TabularMLPClassifier(hidden_layer_sizes=(8,), members=2, max_iter=5).fit(frame, y)
-    with pytest.raises(NotImplementedError, match=r"\['city'\].*OneHotEncoder"):
+    with pytest.raises(NotImplementedError,
+                       match=r"\['city'\] hold levels that are not numbers.*OneHotEncoder"):
         to_onnx(clf, X[:1].astype(np.float32))

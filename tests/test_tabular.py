@@ -27,6 +27,7 @@ from sknn import (
     TabularMLPClassifier,
     TabularMLPRegressor,
 )
+from sknn.nn import OneHotEncoding
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -72,6 +73,24 @@ def test_encoder_columns_and_names():
     for column in ("city", "note"):
         block = Xt[:, [i for i, n in enumerate(names) if n.startswith(column + "_")]]
         np.testing.assert_array_equal(block.sum(axis=1), 1.0)
+
+
+def test_encoder_codes_through_the_one_hot_layer_are_its_one_hot_columns():
+    frame, _, _ = mixed_table()
+    onehot = TableEncoder().fit(frame)
+    ordinal = TableEncoder(encode="ordinal").fit(frame)
+    codes = ordinal.transform(frame)
+    n_codes = ordinal.cardinalities_.size
+    assert codes.shape[1] == ordinal.n_features_out_ == 4 + n_codes
+    assert ordinal.get_feature_names_out().tolist()[4:] == ["city", "note"]
+    layer = OneHotEncoding(ordinal.cardinalities_,
+                           columns=np.arange(codes.shape[1] - n_codes, codes.shape[1]))
+    layer.build(codes.shape[1])
+    np.testing.assert_array_equal(layer.forward(codes), onehot.transform(frame))
+    # new levels get the infrequent code, the last one
+    unseen = frame.head(3).assign(city=["never seen"] * 3)
+    np.testing.assert_array_equal(ordinal.transform(unseen)[:, 4],
+                                  ordinal.cardinalities_[0] - 1)
 
 
 def test_encoder_unseen_and_rare_levels_share_the_infrequent_column():
@@ -206,7 +225,8 @@ def test_grid_search_over_the_recipe():
 
 @pytest.mark.parametrize("knob", [dict(members=1), dict(numeric_embedding=None),
                                   dict(numeric_embedding="periodic"), dict(smooth_clip=None),
-                                  dict(dropout=0.0), dict(early_stopping=False)])
+                                  dict(dropout=0.0), dict(early_stopping=False),
+                                  dict(categorical_embedding="learned", embedding_dim=3)])
 def test_each_trick_switches_off(knob):
     frame, y, _ = mixed_table(200)
     clf = TabularMLPClassifier(**{**SMALL, **knob}).fit(frame, y)
@@ -216,7 +236,43 @@ def test_each_trick_switches_off(knob):
     if "numeric_embedding" in knob:
         assert "PiecewiseLinear" not in layers
         assert ("PeriodicEmbedding(8)" in layers) == (knob["numeric_embedding"] == "periodic")
+    learned = "categorical_embedding" in knob
+    assert ("CategoricalEmbedding(3)" in layers) == learned
+    assert ("OneHotEncoding" in layers) == (not learned)
+    if learned:  # a table of 3 values per level of the two categorical columns
+        levels = clf.encoder_.cardinalities_.sum()
+        assert [e.shape for e in clf.category_embeddings_] == [(levels, 3)]
     assert clf.score(frame, y) > 0.75
+
+
+@pytest.mark.parametrize("embedding", ["onehot", "learned"])
+def test_categories_alone_carry_the_signal(embedding):
+    """A target that follows the levels of two categorical columns (text and
+    pandas categories) is learned from them: each level's effect is
+    recovered, with either encoding of the categories."""
+    rng = np.random.default_rng(0)
+    n = 600
+    colour = rng.choice(["red", "green", "blue", "grey"], n)
+    size = pd.Categorical(rng.choice(["S", "M", "L"], n))
+    effect = (pd.Series(colour).map({"red": 2.0, "green": -1.0, "blue": 0.5, "grey": -2.0})
+              + pd.Series(size).map({"S": -1.0, "M": 0.0, "L": 1.5}).astype(float))
+    frame = pd.DataFrame({"colour": colour, "size": size, "noise": rng.normal(size=n)})
+    y = effect.to_numpy() + 0.1 * rng.normal(size=n)
+    reg = TabularMLPRegressor(**{**SMALL, "max_iter": 100}, categorical_embedding=embedding)
+    reg.fit(frame[:400], y[:400])
+    assert reg.score(frame[400:], y[400:]) > 0.95
+
+
+def test_learned_embeddings_warm_start_and_refuse_a_changed_dimension():
+    frame, y, _ = mixed_table(150)
+    clf = TabularMLPClassifier(**SMALL, categorical_embedding="learned", warm_start=True,
+                               early_stopping=False)
+    clf.fit(frame, y)
+    first = clf.category_embeddings_[0].copy()
+    clf.fit(frame, y)
+    assert not np.array_equal(first, clf.category_embeddings_[0])  # trained further
+    with pytest.raises(ValueError, match="shape changed.*embedding_dim"):
+        clf.set_params(embedding_dim=3).fit(frame, y)
 
 
 def test_sample_and_class_weight_change_the_fit():
@@ -267,9 +323,13 @@ def test_all_missing_and_constant_columns_are_harmless():
     frame = frame.assign(empty=np.nan, same=7.0, empty_text=None)
     clf = TabularMLPClassifier(**SMALL).fit(frame, y)
     names = clf.encoder_.get_feature_names_out().tolist()
-    assert {"empty", "empty_missing", "same", "empty_text_<missing>"} <= set(names)
-    Xt = clf.encoder_.transform(frame)
+    assert {"empty", "empty_missing", "same", "empty_text"} <= set(names)
+    enc = clf.encoder_
+    text = enc.categorical_features_.tolist().index(frame.columns.get_loc("empty_text"))
+    assert enc.levels_[text].tolist() == ["<missing>"]
+    Xt = enc.transform(frame)
     assert np.all(Xt[:, names.index("empty")] == 0.0)
+    assert np.all(Xt[:, names.index("empty_text")] == 0.0)  # the code of "<missing>"
     assert np.isfinite(clf.predict_proba(frame)).all()
     assert clf.score(frame, y) > 0.8
 
@@ -412,6 +472,8 @@ def test_valid_hyperparameters_fit_tiny_tables(data, classifier, multi):
         smooth_clip=data.draw(st.none() | st.floats(0.1, 10.0)),
         max_categories=data.draw(st.integers(2, 40)),
         categorical_features=data.draw(st.sampled_from(["from_dtype", None, [1]])),
+        categorical_embedding=data.draw(st.sampled_from(["onehot", "learned"])),
+        embedding_dim=data.draw(st.integers(1, 6)),
     )
     if classifier:
         params["label_smoothing"] = data.draw(st.floats(0.0, 0.5))

@@ -7,12 +7,14 @@ import scipy.sparse as sp
 from strategies import fd_gradient, relative_error
 
 from sknn.nn import (
+    CategoricalEmbedding,
     Dense,
     EnsembleHead,
     EnsembleInput,
     LayerNormalization,
     LogLoss,
     Network,
+    OneHotEncoding,
     PeriodicEmbedding,
     PiecewiseLinearEncoding,
     RobustScaling,
@@ -60,6 +62,85 @@ def test_gradient_matches_finite_differences(loss, n_outputs, weighted):
     analytic = net.grad.copy()
     numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw))
     assert relative_error(analytic, numeric) < 1e-6
+
+
+def _coded_data(n=40, seed=0):
+    """Two numbers, then codes of 3 and of 4 levels."""
+    rng = np.random.default_rng(seed)
+    return np.column_stack([rng.normal(size=(n, 2)), rng.integers(0, 3, n),
+                            rng.integers(0, 4, n)]).astype(float)
+
+
+def _coded_network(loss, n_outputs, seed=0):
+    layers = [RobustScaling(columns=[0, 1]), OneHotEncoding([3], columns=[2]),
+              # after the one-hot layer the second codes are its third column
+              CategoricalEmbedding([4], dim=3, columns=[2]), EnsembleInput(2, init="normal"),
+              Dense(5, "tanh"), EnsembleHead(n_outputs)]
+    net = Network(layers, 4, loss, np.float64)
+    net.initialize(_normal_init, np.random.RandomState(seed), _coded_data(seed=seed + 1))
+    return net
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_category_layers_gradient_matches_finite_differences(weighted):
+    net = _coded_network(LogLoss(), 3)
+    X = _coded_data()
+    rng = np.random.default_rng(1)
+    Y = np.eye(3)[rng.integers(0, 3, X.shape[0])]
+    sw = rng.uniform(0.2, 2.0, X.shape[0]) if weighted else None
+    net.loss_grad(X, Y, sw)
+    analytic = net.grad.copy()
+    numeric = fd_gradient(net, lambda: net.loss_grad(X, Y, sw))
+    assert relative_error(analytic, numeric) < 1e-6
+    embedding = net.layers[2]
+    assert np.any(embedding.embedding_grad != 0)
+
+
+def test_one_hot_encoding_equals_pytorch_and_the_encoders_one_hot():
+    rng = np.random.default_rng(0)
+    X = _coded_data(30)
+    layer = OneHotEncoding([3, 4], columns=[2, 3])
+    layer.build(4)
+    delta = rng.normal(size=(X.shape[0], layer.units))
+    out, dx, _ = _run(layer, X, delta)
+
+    def forward(x):
+        codes = x[:, [2, 3]].detach().long()
+        return torch.cat([x[:, [0, 1]], torch.nn.functional.one_hot(codes[:, 0], 3),
+                          torch.nn.functional.one_hot(codes[:, 1], 4)], dim=1)
+
+    t_out, t_dx, _ = _torch_grads(forward, X, [], delta)
+    np.testing.assert_array_equal(out, t_out)
+    np.testing.assert_array_equal(dx, t_dx)  # the codes have no gradient: 0
+    assert not dx[:, 2:].any()
+
+
+def test_categorical_embedding_equals_pytorch():
+    rng = np.random.default_rng(0)
+    X = _coded_data(30)
+    layer = _bound(CategoricalEmbedding([3, 4], dim=5, columns=[2, 3]), 4, rng)
+    delta = rng.normal(size=(X.shape[0], layer.units))
+    out, dx, (grad,) = _run(layer, X, delta)
+
+    def forward(x, table):  # one table per column: the rows of its levels
+        codes = x[:, [2, 3]].detach().long()
+        vectors = torch.cat([torch.nn.functional.embedding(codes[:, 0], table[:3]),
+                             torch.nn.functional.embedding(codes[:, 1], table[3:])], dim=1)
+        return torch.cat([x[:, [0, 1]], vectors], dim=1)
+
+    t_out, t_dx, (t_grad,) = _torch_grads(forward, X, [layer.embedding], delta)
+    np.testing.assert_allclose(out, t_out, rtol=1e-14)
+    np.testing.assert_allclose(dx, t_dx, rtol=1e-14)
+    np.testing.assert_allclose(grad, t_grad, rtol=1e-12, atol=1e-14)
+
+
+def test_categorical_embedding_starts_small_and_random():
+    layer = CategoricalEmbedding([30, 20], dim=16)
+    layer.build(2)
+    layer.bind("embedding", np.zeros((50, 16)))
+    layer.initialize(None, np.random.RandomState(0), np.float64)
+    assert np.abs(layer.embedding).max() <= 0.25
+    assert np.unique(layer.embedding).size == layer.embedding.size
 
 
 def test_every_parameter_of_the_ensemble_gets_a_gradient():
@@ -318,6 +399,17 @@ def test_layers_refuse_what_they_cannot_take():
         EnsembleInput(members=0).build(3)
     with pytest.raises(ValueError, match="init"):
         EnsembleInput(init="zeros").build(3)
+    with pytest.raises(ValueError, match="one positive integer per selected column"):
+        OneHotEncoding([3, 0]).build(2)
+    with pytest.raises(ValueError, match="one positive integer per selected column"):
+        CategoricalEmbedding([3], columns=[0, 1]).build(2)
+    with pytest.raises(ValueError, match="dim"):
+        CategoricalEmbedding([3], dim=0).build(1)
+    codes = OneHotEncoding([3])
+    codes.build(1)
+    for bad in (3.0, -1.0, 0.5, np.nan):
+        with pytest.raises(ValueError, match=r"not a category code in \[0, 3\)"):
+            codes.forward(np.array([[0.0], [bad]]))
     layer = PiecewiseLinearEncoding()
     layer.build(2)
     with pytest.raises(TypeError, match="dense array"):

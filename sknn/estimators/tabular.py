@@ -23,8 +23,10 @@ from sklearn.utils.validation import (
 
 from ..nn.network import Network, dense_stack
 from ..nn.tabular import (
+    CategoricalEmbedding,
     EnsembleHead,
     EnsembleInput,
+    OneHotEncoding,
     PeriodicEmbedding,
     PiecewiseLinearEncoding,
     RobustScaling,
@@ -69,7 +71,8 @@ def _table_columns(X):
 def _check_table(X):
     """scikit-learn's error for input that is not 2-D, before reading columns."""
     if X is None or not (_is_frame(X) or hasattr(X, "toarray")):
-        array = np.asarray(X, dtype=object)
+        # (an array's own ndim: an object copy of a large array is costly)
+        array = X if isinstance(X, np.ndarray) else np.asarray(X, dtype=object)
         if array.ndim != 2:
             raise ValueError(
                 f"Expected a 2D array (a table), got {array.ndim}D array instead:\n"
@@ -128,7 +131,7 @@ def _as_levels(column):
 
 class TableEncoder(TransformerMixin, BaseEstimator):
     """A table as a float matrix: numbers, their missing-value indicators,
-    then the categories one-hot.
+    then the categories, one-hot or as codes.
 
     - numeric and boolean columns: as floats, missing values replaced by the
       column's training median (0 for a column with none), with an indicator
@@ -138,7 +141,11 @@ class TableEncoder(TransformerMixin, BaseEstimator):
       at least ``min_frequency`` times, up to ``max_categories``, the most
       frequent first; rarer levels and levels first seen at transform time
       share one further column ("infrequent"). A missing value is a level of
-      its own.
+      its own. With ``encode="ordinal"``, each categorical column is one
+      column of codes instead: ``0, 1, ...`` for the kept levels, most
+      frequent first, and the last code for the infrequent ones (what
+      :class:`~sknn.nn.OneHotEncoding` and :class:`~sknn.nn.CategoricalEmbedding`
+      take).
 
     Parameters
     ----------
@@ -151,13 +158,18 @@ default="from_dtype"
         Columns of a categorical feature, the infrequent one included.
     min_frequency : int, default=2
         Training rows a level needs to have a column of its own.
+    encode : {"onehot", "ordinal"}, default="onehot"
+        The categories one-hot, or as one column of codes each.
 
     Attributes
     ----------
     numeric_features_ : ndarray of int
         The input columns encoded as numbers.
     categorical_features_ : ndarray of int
-        The input columns encoded one-hot.
+        The input columns encoded as categories.
+    cardinalities_ : ndarray of int
+        The codes of each categorical column: its kept levels and the
+        infrequent one.
     n_numeric_ : int
         Output columns holding the numbers (the first ones).
     n_features_out_ : int
@@ -173,18 +185,25 @@ default="from_dtype"
            [3., 0., 1., 0.]])
     >>> enc.get_feature_names_out().tolist()  # "b", seen once, is infrequent
     ['x0', 'x0_missing', 'x1_a', 'x1_infrequent']
+    >>> TableEncoder(encode="ordinal").fit_transform(X)
+    array([[1., 0., 0.],
+           [2., 1., 1.],
+           [3., 0., 0.]])
     """
 
     _parameter_constraints: dict = {
         "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
         "max_categories": [Interval(Integral, 2, None, closed="left")],
         "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "encode": [StrOptions({"onehot", "ordinal"})],
     }
 
-    def __init__(self, categorical_features="from_dtype", max_categories=32, min_frequency=2):
+    def __init__(self, categorical_features="from_dtype", max_categories=32, min_frequency=2,
+                 encode="onehot"):
         self.categorical_features = categorical_features
         self.max_categories = max_categories
         self.min_frequency = min_frequency
+        self.encode = encode
 
     def _categorical_mask(self, names, columns):
         n = len(columns)
@@ -259,9 +278,16 @@ default="from_dtype"
                     UserWarning, stacklevel=2,
                 )
         self.n_numeric_ = len(self.numeric_features_)
+        self.cardinalities_ = np.array([len(lv) + 1 for lv in self.levels_], dtype=np.intp)
         self.n_features_out_ = (self.n_numeric_ + sum(self.missing_indicators_)
-                                + sum(len(lv) + 1 for lv in self.levels_))
+                                + int(self._category_widths().sum()))
         return self
+
+    def _category_widths(self):
+        """Output columns of each categorical column."""
+        if self.encode == "ordinal":
+            return np.ones_like(self.cardinalities_)
+        return self.cardinalities_
 
     def transform(self, X):
         """The float matrix of table ``X``, shape ``(n_samples, n_features_out_)``."""
@@ -292,33 +318,87 @@ default="from_dtype"
                 out[:, indicator] = missing
                 indicator += 1
         start = indicator
-        for j, levels in zip(self.categorical_features_, self.levels_):
+        ordinal = self.encode == "ordinal"
+        for j, levels, width in zip(self.categorical_features_, self.levels_,
+                                    self._category_widths()):
             values = _as_levels(columns[j])
             unique, inverse = np.unique(values, return_inverse=True)
             position = {level: k for k, level in enumerate(levels)}
             codes = np.array([position.get(u, len(levels)) for u in unique], dtype=np.intp)
-            out[np.arange(n), start + codes[inverse.ravel()]] = 1.0
-            start += len(levels) + 1
+            codes = codes[inverse.ravel()]
+            if ordinal:
+                out[:, start] = codes
+            else:
+                out[np.arange(n), start + codes] = 1.0
+            start += width
         return out
 
+    def _level_values(self, i, dtype):
+        """The kept levels of categorical column ``i`` as numbers (NaN for the
+        missing level), or None when a level is not a number or two levels
+        are one number in ``dtype``."""
+        try:
+            values = np.array([np.nan if level == _MISSING else float(level)
+                               for level in self.levels_[i]])
+        except ValueError:
+            return None
+        numbers = values[~np.isnan(values)]
+        if np.unique(numbers.astype(dtype)).size < numbers.size:
+            return None
+        return values
+
     def to_onnx(self, graph, x):
-        """The encoding in an ONNX graph (``sknn.export.onnx.Graph``) of a
-        numeric table ``x``: the medians in place of NaN, then the missing
-        indicators. Categorical columns are not exported."""
-        if self.categorical_features_.size:
-            names = [str(self.feature_names_[j]) for j in self.categorical_features_]
+        """The encoding in an ONNX graph (``sknn.export.onnx.Graph``) of a table
+        ``x`` of numbers: the medians in place of NaN, the missing
+        indicators, then each categorical column's levels, compared as
+        numbers (a graph's one input tensor holds no text)."""
+        text = [str(self.feature_names_[j]) for i, j in enumerate(self.categorical_features_)
+                if self._level_values(i, graph.dtype) is None]
+        if text:
             raise NotImplementedError(
-                f"ONNX export takes numeric tables, but the columns {names} are encoded "
-                "one-hot from their levels; one-hot encode them before the estimator "
-                "(e.g. OneHotEncoder in a Pipeline, which skl2onnx converts) to export it."
+                f"ONNX export takes a table of numbers, but the categorical columns {text} "
+                "hold levels that are not numbers; encode them as numbers (codes) before "
+                "fitting, or one-hot encode them before the estimator (e.g. OneHotEncoder "
+                "in a Pipeline, which skl2onnx converts) to export it."
             )
-        missing = graph.node("IsNaN", [x])
-        out = graph.node("Where", [missing, graph.const(np.array(self.medians_)[None]), x])
+        numbers = x
+        if not np.array_equal(self.numeric_features_, np.arange(len(self.feature_names_))):
+            numbers = graph.node("Gather", [x, graph.const(self.numeric_features_, graph.INT64)],
+                                 axis=1)
+        missing = graph.node("IsNaN", [numbers])
+        parts = [graph.node("Where", [missing, graph.const(np.array(self.medians_)[None]),
+                                      numbers])]
         indicators = np.flatnonzero(self.missing_indicators_)
-        if indicators.size == 0:
-            return out
-        flags = graph.node("Gather", [missing, graph.const(indicators, graph.INT64)], axis=1)
-        return graph.node("Concat", [out, graph.node("Cast", [flags], to=graph.proto)], axis=1)
+        if indicators.size:
+            flags = graph.node("Gather", [missing, graph.const(indicators, graph.INT64)], axis=1)
+            parts.append(graph.node("Cast", [flags], to=graph.proto))
+        for i, j in enumerate(self.categorical_features_):
+            column = graph.node("Gather", [x, graph.const([j], graph.INT64)], axis=1)
+            parts.append(self._levels_onnx(graph, column, self._level_values(i, graph.dtype)))
+        if len(parts) == 1:
+            return parts[0]
+        return graph.node("Concat", parts, axis=1)
+
+    def _levels_onnx(self, graph, column, values):
+        """ONNX: a categorical column ``(n, 1)`` one-hot (the kept levels, then
+        the infrequent one) or as its code."""
+        absent = graph.node("Cast", [graph.node("IsNaN", [column])], to=graph.proto)
+        kept = values.size
+        if kept == 0:  # every level infrequent: the one column, or code 0
+            zero = graph.node("Mul", [absent, graph.const([[0.0]])])
+            return zero if self.encode == "ordinal" else graph.node(
+                "Add", [zero, graph.const([[1.0]])])
+        match = graph.node("Cast", [graph.node("Equal", [column, graph.const(values[None])])],
+                           to=graph.proto)  # (n, kept); NaN equals no level
+        if np.isnan(values).any():  # the level of a missing value
+            match = graph.node("Add", [match, graph.node(
+                "Mul", [absent, graph.const(np.isnan(values)[None].astype(float))])])
+        other = graph.node("Sub", [graph.const([[1.0]]),
+                                   graph.node("MatMul", [match, graph.const(np.ones((kept, 1)))])])
+        block = graph.node("Concat", [match, other], axis=1)
+        if self.encode == "ordinal":
+            return graph.node("MatMul", [block, graph.const(np.arange(kept + 1.0)[:, None])])
+        return block
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns."""
@@ -328,13 +408,17 @@ default="from_dtype"
                   for j, has in zip(self.numeric_features_, self.missing_indicators_) if has]
         for j, levels in zip(self.categorical_features_, self.levels_):
             base = str(self.feature_names_[j])
-            names += [f"{base}_{level}" for level in levels] + [f"{base}_infrequent"]
+            if self.encode == "ordinal":
+                names.append(base)
+            else:
+                names += [f"{base}_{level}" for level in levels] + [f"{base}_infrequent"]
         return np.array(names, dtype=object)
 
 
 #: The parameters the tabular estimators add to the MLPs'.
 _TABULAR_PARAMETERS = ("members", "numeric_embedding", "n_bins", "n_frequencies",
-                       "smooth_clip", "categorical_features", "max_categories")
+                       "smooth_clip", "categorical_features", "max_categories",
+                       "categorical_embedding", "embedding_dim")
 
 _TABULAR_CONSTRAINTS = {
     "members": [Interval(Integral, 1, None, closed="left")],
@@ -344,6 +428,8 @@ _TABULAR_CONSTRAINTS = {
     "smooth_clip": [Interval(Real, 0, None, closed="neither"), None],
     "categorical_features": [StrOptions({"from_dtype"}), "array-like", None],
     "max_categories": [Interval(Integral, 2, None, closed="left")],
+    "categorical_embedding": [StrOptions({"onehot", "learned"})],
+    "embedding_dim": [Interval(Integral, 1, None, closed="left")],
 }
 
 
@@ -390,8 +476,8 @@ class _TabularMixin:
         _check_table(X)
         validate_data(self, X, skip_check_array=True, reset=reset)
         if reset:
-            self._fit_encoder = TableEncoder(self.categorical_features,
-                                             self.max_categories).fit(X)
+            self._fit_encoder = TableEncoder(self.categorical_features, self.max_categories,
+                                             encode="ordinal").fit(X)
         Xt = self._encoder().transform(X)
         y = _check_y(y, multi_output=True, y_numeric=not is_classifier(self))
         check_consistent_length(Xt, y)
@@ -448,14 +534,26 @@ class _TabularMixin:
         return int(min(256, max(32, 2 ** round(np.log2(max(n_samples, 1) / 8)))))
 
     def _tabular_layers(self, hidden, n_outputs, activations, dropout, params):
-        numeric = np.arange(self._encoder().n_numeric_)
+        encoder = self._encoder()
+        numeric = np.arange(encoder.n_numeric_)
+        # the encoded table: numbers, missing indicators, then category codes
+        codes = np.arange(encoder.n_features_out_ - encoder.cardinalities_.size,
+                          encoder.n_features_out_)
         layers = []
         if numeric.size:
             layers.append(RobustScaling(clip=self.smooth_clip, columns=numeric))
+            if self.numeric_embedding is not None:  # (the numbers' values go last)
+                codes -= numeric.size
             if self.numeric_embedding == "piecewise_linear":
                 layers.append(PiecewiseLinearEncoding(self.n_bins, columns=numeric))
             elif self.numeric_embedding == "periodic":
                 layers.append(PeriodicEmbedding(self.n_frequencies, columns=numeric))
+        # after the numbers' layers: their adaptation never sees the wide encoding
+        if codes.size and self.categorical_embedding == "onehot":
+            layers.append(OneHotEncoding(encoder.cardinalities_, columns=codes))
+        elif codes.size:
+            layers.append(CategoricalEmbedding(encoder.cardinalities_, self.embedding_dim,
+                                               columns=codes))
         members = int(self.members)
         if members > 1:
             layers.append(EnsembleInput(members))
@@ -488,13 +586,14 @@ class _TabularMixin:
 
     def _check_warm_start_shapes(self, net):
         new = net.fitted_attributes()
-        for name in ("coefs_", "head_coefs_", "ensemble_scales_"):
+        for name in ("coefs_", "head_coefs_", "ensemble_scales_", "category_embeddings_"):
             old = [a.shape for a in getattr(self, name, [])]
             if old != [a.shape for a in new.get(name, [])]:
                 raise ValueError(
                     f"The network's shape changed since the last fit ({name}); set "
                     "warm_start=False, or keep the table's columns, hidden_layer_sizes, "
-                    "members, numeric_embedding, n_bins and n_frequencies."
+                    "members, numeric_embedding, n_bins, n_frequencies, "
+                    "categorical_embedding and embedding_dim."
                 )
 
     def _validate_X_predict(self, X):
@@ -582,6 +681,14 @@ default="piecewise_linear"
         See :class:`TableEncoder`.
     max_categories : int, default=32
         See :class:`TableEncoder`.
+    categorical_embedding : {"onehot", "learned"}, default="onehot"
+        How the categories enter the network: one-hot
+        (:class:`~sknn.nn.OneHotEncoding`), or as ``embedding_dim`` learned
+        values per level (:class:`~sknn.nn.CategoricalEmbedding`). The table
+        holds one column of codes per categorical feature either way; the
+        one-hot columns are made batch by batch.
+    embedding_dim : int, default=8
+        Values per level of the learned embedding.
     activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 max_iter, random_state, tol, verbose, warm_start, early_stopping, \
 validation_fraction, n_iter_no_change, init, penalty, dropout, \
@@ -655,6 +762,8 @@ best_validation_score_, n_iter_, ... :
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
+        categorical_embedding="onehot",
+        embedding_dim=8,
         label_smoothing=0.0,
         solver="adamw",
         alpha=0.0,
@@ -745,6 +854,8 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
+        categorical_embedding="onehot",
+        embedding_dim=8,
         solver="adamw",
         alpha=0.0,
         batch_size="auto",

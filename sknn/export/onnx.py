@@ -4,8 +4,8 @@ The converters are registered with skl2onnx's ``update_registered_converter``
 the first time skl2onnx converts after ``import sknn`` (sknn adds a hook to
 skl2onnx's conversion entry points when skl2onnx is imported, so ``import
 sknn`` itself never imports skl2onnx), or by :func:`register_onnx_converters`.
-``skl2onnx.to_onnx`` then converts sknn's estimators on their own and inside
-pipelines, with skl2onnx's usual classifier options (``zipmap``, ``nocl``,
+``skl2onnx.to_onnx`` then converts sknn's estimators (and
+:class:`~sknn.TableEncoder`) on their own and inside pipelines, with skl2onnx's usual classifier options (``zipmap``, ``nocl``,
 ``output_class_labels``).
 
 The graph is the network's inference form, layer by layer: each layer adds
@@ -17,7 +17,7 @@ with an error that names it. Every node is in the default ONNX domain.
 import numpy as np
 
 from ..estimators.mlp import MLPClassifier, MLPRegressor
-from ..estimators.tabular import TabularMLPClassifier, TabularMLPRegressor
+from ..estimators.tabular import TableEncoder, TabularMLPClassifier, TabularMLPRegressor
 from ..nn.activations import OUTPUT_ACTIVATIONS
 
 __all__ = ["Graph", "register_onnx_converters"]
@@ -76,6 +76,9 @@ def register_onnx_converters() -> None:
     )
     skl2onnx.update_registered_converter(
         TabularMLPRegressor, "SknnTabularMLPRegressor", _regressor_shapes, _convert_regressor
+    )
+    skl2onnx.update_registered_converter(
+        TableEncoder, "SknnTableEncoder", _encoder_shapes, _convert_encoder
     )
 
 
@@ -164,6 +167,12 @@ def _regressor_shapes(operator):
     operator.outputs[0].type = _float_type(operator)([n, operator.raw_operator.n_outputs_])
 
 
+def _encoder_shapes(operator):
+    _check_io(operator, 1)
+    n = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = _float_type(operator)([n, operator.raw_operator.n_features_out_])
+
+
 # ------------------------------------------------------------------ graph
 class Graph:
     """Adds nodes and constants of one float type to a skl2onnx container:
@@ -230,6 +239,12 @@ def _forward(g, operator):
 def _convert_regressor(scope, operator, container):
     g = Graph(scope, container, operator)
     g.node("Identity", [_forward(g, operator)], out=operator.outputs[0].full_name)
+
+
+def _convert_encoder(scope, operator, container):
+    g = Graph(scope, container, operator)
+    x = g.node("Cast", [operator.inputs[0].full_name], to=g.proto)
+    g.node("Identity", [operator.raw_operator.to_onnx(g, x)], out=operator.outputs[0].full_name)
 
 
 def _convert_classifier(scope, operator, container):

@@ -79,8 +79,10 @@ from .registry import Registry
 from .regularizers import REGULARIZERS, L1, L2, ElasticNet, GroupLasso, Regularizer
 from .schedules import SCHEDULES, Adaptive, Constant, Cosine, InvScaling, Schedule
 from .tabular import (
+    CategoricalEmbedding,
     EnsembleHead,
     EnsembleInput,
+    OneHotEncoding,
     PeriodicEmbedding,
     PiecewiseLinearEncoding,
     RobustScaling,
@@ -107,6 +109,7 @@ __all__ = [
     "Adaptive",
     "BatchNormalization",
     "BinaryLogLoss",
+    "CategoricalEmbedding",
     "Component",
     "Constant",
     "Constraint",
@@ -134,6 +137,7 @@ __all__ = [
     "MaxNorm",
     "Network",
     "NonFinitePreactivation",
+    "OneHotEncoding",
     "Optimizer",
     "Orthogonal",
     "Parameter",

@@ -43,8 +43,10 @@ from .initializers import initial_parameters
 from .layers import Layer, NonFinitePreactivation, Parameter
 
 __all__ = [
+    "CategoricalEmbedding",
     "EnsembleHead",
     "EnsembleInput",
+    "OneHotEncoding",
     "PeriodicEmbedding",
     "PiecewiseLinearEncoding",
     "RobustScaling",
@@ -216,10 +218,11 @@ class RobustScaling(Layer):
 
 
 class _ColumnEmbedding(Layer):
-    """A layer that turns each selected column into ``per_column`` values, after
-    the unselected columns, which pass through first. A subclass gives
-    ``per_column`` and its ``_parameters(n_selected)``, and writes its values into
-    the view :meth:`_output` returns."""
+    """A layer that turns each selected column into ``per_column`` values (or
+    ``_width()`` values in all), after the unselected columns, which pass
+    through first. A subclass gives ``per_column`` and its
+    ``_parameters(n_selected)``, and writes its values into the view
+    :meth:`_output` returns."""
 
     writes_output = True
 
@@ -229,21 +232,25 @@ class _ColumnEmbedding(Layer):
         self._index = _columns(self.columns, self.n_inputs, self)
         self._rest = np.setdiff1d(np.arange(self.n_inputs), self._index)
         self.parameters = self._parameters(self._index.size)
-        self.units = self._rest.size + self._index.size * self.per_column
+        self.units = self._rest.size + self._width()
         return self.units
+
+    def _width(self):
+        """Output columns of the selected columns' values."""
+        return self._index.size * self.per_column
 
     def _allocate_input_grad(self, rows, dtype, input_grad):
         self._dx = np.empty((rows, self.n_inputs), dtype) if input_grad else None
 
     def _output(self, X, out, dtype):
         """The output array, its unselected columns written, and the view of
-        the selected columns' values, ``(n, selected, per_column)``."""
+        its columns for the selected columns' values, ``(n, width)``."""
         n = X.shape[0]
         if out is None or not out.flags.c_contiguous:
             out = np.empty((n, self.units), dtype)
         rest = self._rest.size
         out[:, :rest] = X[:, self._rest]
-        return out, out[:, rest:].reshape(n, self._index.size, self.per_column)
+        return out, out[:, rest:]
 
     def _input_grad(self, delta, selected):
         """The input's gradient: ``delta`` of the unselected columns, and
@@ -265,8 +272,7 @@ class _ColumnEmbedding(Layer):
     def _output_onnx(self, graph, x, values):
         """ONNX: the unselected columns of ``x``, then ``values`` (``(n, selected,
         per_column)``) flattened."""
-        encoded = graph.node("Reshape", [values, graph.const(
-            [0, self._index.size * self.per_column], graph.INT64)])
+        encoded = graph.node("Reshape", [values, graph.const([0, self._width()], graph.INT64)])
         if self._rest.size == 0:
             return encoded
         rest = graph.node("Gather", [x, graph.const(self._rest, graph.INT64, "columns")], axis=1)
@@ -358,7 +364,7 @@ class PiecewiseLinearEncoding(_ColumnEmbedding):
         np.subtract(X[:, self._index, None], self.left, out=T)
         T /= self.width
         out, encoded = self._output(X, out, self.left.dtype)
-        np.clip(T, self.low, self.high, out=encoded)
+        np.clip(T, self.low, self.high, out=encoded.reshape(T.shape))
         if training:
             self.output = out
         return out
@@ -485,6 +491,203 @@ class PeriodicEmbedding(_ColumnEmbedding):
         waves = graph.node("Concat", [graph.node("Sin", [angle]), graph.node("Cos", [angle])],
                            axis=2)  # (n, f, 2k): each column's sines, then its cosines
         return self._output_onnx(graph, x, waves)
+
+
+class _CategoryCodes(_ColumnEmbedding):
+    """Columns of category codes: column ``j`` holds ``0, 1, ...,
+    cardinalities[j] - 1`` (as floats, as :class:`~sknn.TableEncoder` with
+    ``encode="ordinal"`` writes them). A subclass maps each code to its values;
+    the codes themselves have no gradient."""
+
+    def _parameters(self, n_selected):
+        cards = np.asarray(self.cardinalities)
+        if (cards.shape != (n_selected,) or cards.dtype.kind not in "iu"
+                or (cards.size and cards.min() < 1)):
+            raise ValueError(
+                f"{type(self).__name__}'s cardinalities must be one positive integer per "
+                f"selected column ({n_selected}), got {self.cardinalities!r}."
+            )
+        self._cardinalities = cards.astype(np.intp)
+        self._offsets = np.concatenate([[0], np.cumsum(self._cardinalities)[:-1]]).astype(np.intp)
+        self.n_levels = int(self._cardinalities.sum())
+        return self._code_parameters()
+
+    def _codes(self, X):
+        """Each row's level of each selected column, as a row of the stacked
+        levels of all columns: ``(n, selected)`` integers."""
+        codes = X[:, self._index]
+        valid = (codes >= 0) & (codes < self._cardinalities) & (codes == np.floor(codes))
+        if not valid.all():
+            row, column = np.argwhere(~valid)[0]
+            raise ValueError(
+                f"{type(self).__name__}: input column {self._index[column]} holds "
+                f"{codes[row, column]!r} in row {row}, which is not a category code in "
+                f"[0, {self._cardinalities[column]}); give the codes TableEncoder(encode="
+                "'ordinal') writes."
+            )
+        return codes.astype(np.intp) + self._offsets
+
+    def allocate(self, rows, dtype, input_grad):
+        self._allocate_input_grad(rows, dtype, input_grad)
+
+    def _codes_onnx(self, graph, x):
+        """ONNX: the selected columns' rows of the stacked levels, ``(n, selected)``."""
+        codes = graph.node("Gather", [x, graph.const(self._index, graph.INT64, "columns")],
+                           axis=1)
+        return graph.node("Add", [graph.node("Cast", [codes], to=graph.INT64),
+                                  graph.const(self._offsets[None], graph.INT64, "offsets")])
+
+
+class OneHotEncoding(_CategoryCodes):
+    """Each selected column of category codes one-hot: ``cardinalities[j]``
+    columns, a 1 in the code's column.
+
+    With the codes in the table and the one-hot columns made batch by batch,
+    a table of many levels is held at one column per categorical feature.
+    The output is the unselected columns, unchanged, then each selected
+    column's one-hot block.
+
+    Parameters
+    ----------
+    cardinalities : array-like of int
+        The number of levels of each selected column.
+    columns : array-like of int or bool, default=None
+        The columns of codes (all by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = OneHotEncoding(cardinalities=[3], columns=[1])
+    >>> layer.build(2)
+    4
+    >>> layer.forward(np.array([[0.5, 2.0], [1.5, 0.0]]))
+    array([[0.5, 0. , 0. , 1. ],
+           [1.5, 1. , 0. , 0. ]])
+    """
+
+    _constraints = {"cardinalities": lambda value: value is not None}
+
+    def __init__(self, cardinalities, columns=None):
+        self.cardinalities = cardinalities
+        self.columns = columns
+
+    def _code_parameters(self):
+        return ()
+
+    def _width(self):
+        return self.n_levels
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        codes = self._codes(X)
+        out, encoded = self._output(X, out, X.dtype)
+        encoded[...] = 0.0
+        encoded[np.arange(X.shape[0])[:, None], codes] = 1.0
+        if training:
+            self.output = out
+        return out
+
+    def backward(self, delta):
+        return self._input_grad(delta, 0.0)
+
+    def output_bound(self, bound):
+        return max(bound, 1.0)
+
+    def summary(self):
+        return {"normalization": "OneHotEncoding"}
+
+    def to_onnx(self, graph, x):
+        rows = graph.node("Gather", [graph.const(np.eye(self.n_levels), name="levels"),
+                                     self._codes_onnx(graph, x)], axis=0)  # (n, f, levels)
+        # the columns' one-hot rows added up: a 1 in each column's block
+        ones = graph.const(np.ones((1, self._index.size)))
+        return self._output_onnx(graph, x, graph.node("MatMul", [ones, rows]))
+
+
+class CategoricalEmbedding(_CategoryCodes):
+    """Each selected column of category codes as a learned vector of its
+    level: ``dim`` trainable values per level and column (an embedding
+    table, as PyTorch's ``nn.Embedding`` for each column).
+
+    The vectors start uniform in ``[-1/sqrt(dim), 1/sqrt(dim)]``. The output
+    is the unselected columns, unchanged, then each selected column's
+    ``dim`` values.
+
+    Parameters
+    ----------
+    cardinalities : array-like of int
+        The number of levels of each selected column.
+    dim : int, default=8
+        Values per level.
+    columns : array-like of int or bool, default=None
+        The columns of codes (all by default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> layer = CategoricalEmbedding(cardinalities=[2], dim=2)
+    >>> layer.build(1)
+    2
+    >>> layer.bind("embedding", np.array([[1.0, 2.0], [3.0, 4.0]]))
+    >>> layer.forward(np.array([[1.0], [0.0]]))
+    array([[3., 4.],
+           [1., 2.]])
+    """
+
+    _constraints = {"cardinalities": lambda value: value is not None,
+                    "dim": Interval(Integral, 1, None, "left")}
+
+    def __init__(self, cardinalities, dim=8, columns=None):
+        self.cardinalities = cardinalities
+        self.dim = dim
+        self.columns = columns
+
+    @property
+    def per_column(self):
+        return int(self.dim)
+
+    def _code_parameters(self):
+        return (Parameter("embedding", (self.n_levels, self.per_column),
+                          "category_embeddings_"),)
+
+    def initialize(self, init, random_state, dtype):
+        bound = 1.0 / np.sqrt(self.per_column)
+        self.embedding[...] = random_state.uniform(-bound, bound, self.embedding.shape)
+
+    def allocate(self, rows, dtype, input_grad):
+        super().allocate(rows, dtype, input_grad)
+        self._rows = np.empty((rows, self._index.size), np.intp)
+
+    def forward(self, X, *, training=False, sample_weight=None, rng=None, out=None,
+                check_finite=False):
+        X = _dense(X, self)
+        n = X.shape[0]
+        codes = self._codes(X)
+        out, encoded = self._output(X, out, self.embedding.dtype)
+        encoded.reshape(n, self._index.size, self.per_column)[...] = self.embedding[codes]
+        if training:
+            self._rows[:n] = codes
+            self.output = out
+        return out
+
+    def backward(self, delta):
+        n, d = delta.shape[0], self.per_column
+        self.embedding_grad[...] = 0.0
+        np.add.at(self.embedding_grad, self._rows[:n].ravel(),
+                  delta[:, self._rest.size:].reshape(-1, d))
+        return self._input_grad(delta, 0.0)
+
+    def output_bound(self, bound):
+        return max(bound, float(np.abs(self.embedding).max(initial=0.0)))
+
+    def summary(self):
+        return {"normalization": f"CategoricalEmbedding({self.per_column})"}
+
+    def to_onnx(self, graph, x):
+        vectors = graph.node("Gather", [graph.const(self.embedding, name="embedding"),
+                                        self._codes_onnx(graph, x)], axis=0)  # (n, f, dim)
+        return self._output_onnx(graph, x, vectors)
 
 
 class EnsembleInput(Layer):
