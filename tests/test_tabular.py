@@ -3,6 +3,7 @@ are (pandas, polars, arrays with categorical columns), the estimator API,
 and bad input."""
 
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -53,6 +54,37 @@ def mixed_table(n=300, seed=0):
     frame.loc[rng.random(n) < 0.1, "note"] = None
     frame.loc[rng.random(n) < 0.05, "city"] = np.nan
     return frame, (score > np.median(score)).astype(int), score
+
+
+@pytest.mark.parametrize("categorical", [False, True], ids=["numbers", "with_categories"])
+def test_fit_memory_grows_by_at_most_three_tables(categorical):
+    """A fit's peak memory (tracemalloc) grows with the rows by at most 3x the
+    table's float64 size: the table is held once (categories as codes), the
+    split and the epochs are index arrays, and the network's buffers are a
+    fixed amount."""
+    rng = np.random.default_rng(0)
+
+    def table(n):
+        frame = pd.DataFrame(rng.normal(size=(n, 16)), columns=[f"x{j}" for j in range(16)])
+        for j in range(8 if categorical else 0):
+            frame[f"c{j}"] = pd.Categorical(rng.integers(0, 20, n).astype(str))
+        return frame, rng.integers(0, 2, n)
+
+    def fit(X, y):
+        TabularMLPClassifier(hidden_layer_sizes=(32,), members=2, max_iter=1,
+                             random_state=0).fit(X, y)
+
+    fit(*table(2000))  # once: what the first fit of a process sets up
+    peaks = []
+    for n in (20_000, 60_000):
+        X, y = table(n)
+        tracemalloc.start()
+        try:
+            fit(X, y)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] - peaks[0] <= 3 * 40_000 * X.shape[1] * 8
 
 
 # -------------------------------------------------------------------- the encoder
