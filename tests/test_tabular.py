@@ -12,7 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sklearn.base import clone
-from sklearn.datasets import make_classification, make_regression
+from sklearn.datasets import (
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
@@ -523,6 +527,19 @@ def test_valid_hyperparameters_fit_tiny_tables(data, classifier, multi):
     assert est.predict_members(table).shape[:2] == (24, params["members"])
     for W in est.coefs_ + est.intercepts_:
         assert np.all(np.isfinite(W))
+
+
+@pytest.mark.parametrize("kind", ["binary", "multiclass", "multilabel"])
+def test_log_proba_is_the_log_of_the_members_mean_probability(kind):
+    if kind == "multilabel":
+        X, y = make_multilabel_classification(n_samples=200, random_state=0)
+    else:
+        X, y = make_classification(n_samples=200, n_informative=4, random_state=0,
+                                   n_classes=2 if kind == "binary" else 3)
+    clf = TabularMLPClassifier(**{**SMALL, "hidden_layer_sizes": (16,)}).fit(X, y)
+    members = clf.predict_members(X)
+    np.testing.assert_allclose(clf.predict_log_proba(X), np.log(members.mean(axis=1)),
+                               rtol=1e-12)
 
 
 def test_poisson_targets_are_divided_by_their_mean_not_centred():

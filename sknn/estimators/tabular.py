@@ -12,6 +12,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from scipy.special import log_expit, logsumexp
 from sklearn.base import BaseEstimator, TransformerMixin, is_classifier
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import (
@@ -633,11 +634,15 @@ class _TabularMixin:
         >>> reg.predict_members(X[:3]).shape
         (3, 4, 1)
         """
+        return self._member_outputs(self._members_forward(X))
+
+    def _members_forward(self, X, raw=False):
+        """Each member's output activations (last layers' outputs if ``raw``),
+        ``(n_samples, members, n_outputs)``."""
         check_is_fitted(self)
         Xt, _ = self._validate_X_predict(X)
         with np.errstate(over="ignore", invalid="ignore"):
-            P = self._inference_network(Xt.dtype).predict(Xt, members=True)
-        return self._member_outputs(P)
+            return self._inference_network(Xt.dtype).predict(Xt, raw=raw, members=True)
 
     def _member_outputs(self, P):
         return P
@@ -749,6 +754,29 @@ best_validation_score_, n_iter_, ... :
         if P.shape[2] == 1 and not self._is_multilabel():  # as predict_proba's columns
             P = np.concatenate([1 - P, P], axis=2)
         return P
+
+    def predict_log_proba(self, X):
+        """Log of ``predict_proba``: of the mean of the members' probabilities,
+        computed stably from each member's logits.
+
+        Parameters
+        ----------
+        X : table of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_y_prob : ndarray of shape (n_samples, n_classes)
+        """
+        if not hasattr(self, "head_coefs_"):  # a single network
+            return super().predict_log_proba(X)
+        Z = self._members_forward(X, raw=True)
+        if self.out_activation_ == "softmax":
+            L = Z - logsumexp(Z, axis=2, keepdims=True)
+        elif Z.shape[2] == 1 and not self._is_multilabel():
+            L = np.concatenate([log_expit(-Z), log_expit(Z)], axis=2)
+        else:  # each label on its own
+            L = log_expit(Z)
+        return logsumexp(L, axis=1) - np.log(Z.shape[1])
 
     def __init__(
         self,
