@@ -320,9 +320,9 @@ ABLATIONS = {
 }
 
 
-# other settings of sknn_tabular, by name (--models sknn_tabular-learned_categories)
+# other settings of sknn_tabular, by name (--models sknn_tabular-onehot_categories)
 VARIANTS = {
-    "learned_categories": dict(categorical_embedding="learned"),
+    "onehot_categories": dict(categorical_embedding="onehot"),
 }
 
 

@@ -54,9 +54,9 @@ ESTIMATORS = [
     TabularMLPRegressor(hidden_layer_sizes=(16,), members=1, numeric_embedding="periodic",
                         n_frequencies=3, dropout=0.0,
                         early_stopping=False, batch_size=200, max_iter=50),
-    # learned category vectors (the checks' tables are numbers: the layer itself is
-    # exercised by tests/test_tabular.py's fuzzing and tests)
-    TabularMLPClassifier(hidden_layer_sizes=(16,), members=2, categorical_embedding="learned",
+    # one-hot categories (the checks' tables are numbers: the category layers
+    # themselves are exercised by tests/test_tabular.py's fuzzing and tests)
+    TabularMLPClassifier(hidden_layer_sizes=(16,), members=2, categorical_embedding="onehot",
                          embedding_dim=2, max_categories=4, dropout=0.0,
                          early_stopping=False, batch_size=200, max_iter=50),
 ]

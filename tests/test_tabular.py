@@ -262,7 +262,7 @@ def test_grid_search_over_the_recipe():
 @pytest.mark.parametrize("knob", [dict(members=1), dict(numeric_embedding=None),
                                   dict(numeric_embedding="periodic"), dict(smooth_clip=None),
                                   dict(dropout=0.0), dict(early_stopping=False),
-                                  dict(categorical_embedding="learned", embedding_dim=3)])
+                                  dict(categorical_embedding="onehot")])
 def test_each_trick_switches_off(knob):
     frame, y, _ = mixed_table(200)
     clf = TabularMLPClassifier(**{**SMALL, **knob}).fit(frame, y)
@@ -272,12 +272,12 @@ def test_each_trick_switches_off(knob):
     if "numeric_embedding" in knob:
         assert "PiecewiseLinear" not in layers
         assert ("PeriodicEmbedding(8)" in layers) == (knob["numeric_embedding"] == "periodic")
-    learned = "categorical_embedding" in knob
-    assert ("CategoricalEmbedding(3)" in layers) == learned
+    learned = "categorical_embedding" not in knob
+    assert ("CategoricalEmbedding(8)" in layers) == learned
     assert ("OneHotEncoding" in layers) == (not learned)
-    if learned:  # a table of 3 values per level of the two categorical columns
+    if learned:  # a table of 8 values per level of the two categorical columns
         levels = clf.encoder_.cardinalities_.sum()
-        assert [e.shape for e in clf.category_embeddings_] == [(levels, 3)]
+        assert [e.shape for e in clf.category_embeddings_] == [(levels, 8)]
     assert clf.score(frame, y) > 0.75
 
 
@@ -301,8 +301,7 @@ def test_categories_alone_carry_the_signal(embedding):
 
 def test_learned_embeddings_warm_start_and_refuse_a_changed_dimension():
     frame, y, _ = mixed_table(150)
-    clf = TabularMLPClassifier(**SMALL, categorical_embedding="learned", warm_start=True,
-                               early_stopping=False)
+    clf = TabularMLPClassifier(**SMALL, warm_start=True, early_stopping=False)
     clf.fit(frame, y)
     first = clf.category_embeddings_[0].copy()
     clf.fit(frame, y)

@@ -686,12 +686,12 @@ default="piecewise_linear"
         See :class:`TableEncoder`.
     max_categories : int, default=32
         See :class:`TableEncoder`.
-    categorical_embedding : {"onehot", "learned"}, default="onehot"
-        How the categories enter the network: one-hot
-        (:class:`~sknn.nn.OneHotEncoding`), or as ``embedding_dim`` learned
-        values per level (:class:`~sknn.nn.CategoricalEmbedding`). The table
-        holds one column of codes per categorical feature either way; the
-        one-hot columns are made batch by batch.
+    categorical_embedding : {"learned", "onehot"}, default="learned"
+        How the categories enter the network: as ``embedding_dim`` learned
+        values per level (:class:`~sknn.nn.CategoricalEmbedding`), or one-hot
+        (:class:`~sknn.nn.OneHotEncoding`). The table holds one column of
+        codes per categorical feature either way; the one-hot columns are
+        made batch by batch.
     embedding_dim : int, default=8
         Values per level of the learned embedding.
     activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
@@ -790,7 +790,7 @@ best_validation_score_, n_iter_, ... :
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
-        categorical_embedding="onehot",
+        categorical_embedding="learned",
         embedding_dim=8,
         label_smoothing=0.0,
         solver="adamw",
@@ -882,7 +882,7 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         smooth_clip=3.0,
         categorical_features="from_dtype",
         max_categories=32,
-        categorical_embedding="onehot",
+        categorical_embedding="learned",
         embedding_dim=8,
         solver="adamw",
         alpha=0.0,
