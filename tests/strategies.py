@@ -423,7 +423,7 @@ def valid_params(draw, Est):
         max_norm=draw(st.sampled_from([None, 0.1, 3.0])) if stochastic else None,
         scoring=draw(st.sampled_from([None, "loss", "r2" if Est is MLPRegressor else "f1_macro"])),
         feature_alpha=draw(st.sampled_from([0.0, 0.1, 100.0, "auto"])) if stochastic else 0.0,
-        feature_alpha_rule=draw(st.sampled_from(["best", "one_se"])),
+        feature_alpha_rule=draw(st.sampled_from(["one_se_paired", "best", "one_se"])),
         diagnostics=draw(st.booleans()),
     )
     if Est is MLPClassifier:

@@ -11,6 +11,7 @@ from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.feature_selection import SelectFromModel
 from sklearn.metrics import log_loss
+from sklearn.model_selection import train_test_split
 
 from sknn import MLPClassifier, MLPRegressor, SelectionPathDisplay, feature_alpha_path
 
@@ -31,7 +32,7 @@ def data():
 def path(data):
     X, y = data
     return feature_alpha_path(MLPClassifier((16,), random_state=0), X[:450], y[:450],
-                              X_val=X[450:], y_val=y[450:], n_alphas=10)
+                              X_val=X[450:], y_val=y[450:], n_alphas=10, stop_se=None)
 
 
 def test_the_path_goes_from_every_feature_to_none_and_never_grows(path):
@@ -45,18 +46,21 @@ def test_the_path_goes_from_every_feature_to_none_and_never_grows(path):
         np.testing.assert_array_equal(np.any(state["coefs_"][0] != 0, axis=1), support)
 
 
-def test_each_step_is_warm_started_from_the_one_before(path):
-    # each step's model continues the training record of every step before
-    # it: its loss curve holds the dense fit's and every path step's epochs up
-    # to the step that found its features, then those of the relaxed refit
-    # of those features (at most a step's worth)
-    found = 0
-    for i, state in enumerate(path.states):
-        if i and not np.array_equal(path.support[i], path.support[i - 1]):
-            found = i
-        refit = len(state["loss_curve_"]) - path.n_iter[: found + 1].sum()
-        assert 0 <= refit <= (path.step_iter if found else 0)
-        assert state["loss_curve_"][: path.n_iter[0]] == path.states[0]["loss_curve_"]
+def test_each_new_feature_set_is_refitted_from_the_model_of_the_one_before(path):
+    """The relaxed model of a new feature set continues the training of the
+    model of the feature set before it (the first: the fit without the group
+    lasso), not the path's shrunk network, for at most a step's epochs."""
+    previous = path.states[0]
+    assert len(previous["loss_curve_"]) == path.n_iter[0]
+    for i in range(1, len(path.alphas)):
+        state = path.states[i]
+        if np.array_equal(path.support[i], path.support[i - 1]):
+            np.testing.assert_array_equal(state["coefs_"][0], previous["coefs_"][0])
+            continue
+        curve, before = state["loss_curve_"], previous["loss_curve_"]
+        assert curve[: len(before)] == before
+        assert 0 < len(curve) - len(before) <= path.step_iter
+        previous = state
     assert all(b["t_"] >= a["t_"] for a, b in zip(path.states, path.states[1:]))
 
 
@@ -83,6 +87,58 @@ def test_the_chosen_steps_follow_their_rules(path):
     assert path.index("one_se") == one_se and path.index("best") == best
     with pytest.raises(ValueError, match="rule"):
         path.index("fastest")
+
+
+def test_the_paired_rule_compares_each_step_with_the_best_sample_by_sample(path, data):
+    """'one_se_paired' (the default) keeps the sparsest step whose loss
+    exceeds the lowest by at most the standard error of the per-sample
+    differences of the two models' losses on the same validation data."""
+    X, y = data
+    best, chosen = path.best_index, path.one_se_paired_index
+    assert path.index() == chosen and MLPClassifier().feature_alpha_rule == "one_se_paired"
+
+    def sample_losses(i):
+        proba = path.estimator(i).predict_proba(X[450:])
+        return -np.log(proba[np.arange(150), y[450:]])
+
+    for i in range(len(path.alphas)):
+        difference = sample_losses(i) - sample_losses(best)
+        assert path.validation_loss_diff_se[i] == pytest.approx(
+            difference.std(ddof=1) / np.sqrt(150), rel=1e-6, abs=1e-12)
+    within = path.validation_loss - path.validation_loss[best] <= path.validation_loss_diff_se
+    assert within[chosen] and path.n_features[chosen] == path.n_features[within].min()
+    # the same validation samples are hard or easy for both models: the
+    # difference varies much less than either loss (what lets the rule drop a
+    # feature only when the data show it is not needed)
+    assert path.validation_loss_diff_se[chosen] < path.validation_loss_se[best]
+
+
+def test_past_alpha_max_the_path_stops_once_the_loss_is_far_above_the_lowest(data):
+    X, y = data
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.25, stratify=y,
+                                                      random_state=0)
+    # a two-step grid: the path goes past alpha_max to remove the last features
+    kw = dict(X_val=X_val, y_val=y_val, n_alphas=2)
+    full = feature_alpha_path(MLPClassifier((16,), random_state=0), X_train, y_train,
+                              stop_se=None, **kw)
+    path = feature_alpha_path(MLPClassifier((16,), random_state=0), X_train, y_train,
+                              stop_se=1.0, **kw)
+    assert full.n_features[-1] == 0 and len(full.alphas) > len(path.alphas) > 2
+    loss, se, best = path.validation_loss, path.validation_loss_se, path.best_index
+    assert loss[-1] > loss[best] + se[best] and path.n_features[-1] > 0
+    np.testing.assert_array_equal(path.validation_loss, full.validation_loss[: len(loss)])
+    with pytest.raises(ValueError, match="stop_se"):
+        feature_alpha_path(MLPClassifier(), X, y, stop_se=0.0)
+
+
+def test_auto_holds_out_at_least_a_fifth_of_the_rows(data):
+    from sknn.estimators.selection import _split
+
+    X, y = data
+    for fraction, held_out in [(0.1, 120), (0.3, 180)]:
+        (X_train, _, _), (X_val, _, _) = _split(
+            MLPClassifier(validation_fraction=fraction), X, y, None)
+        assert (len(X_train), len(X_val)) == (600 - held_out, held_out)
 
 
 def test_a_step_rebuilds_as_a_model(path, data):

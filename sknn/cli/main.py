@@ -328,9 +328,12 @@ def _parser():
         "strengths scored on held-out rows",
     )
     net.add_argument(
-        "--feature-alpha-rule", choices=["best", "one_se"], default="best",
-        help="the step --feature-alpha auto keeps: the lowest validation loss, or the "
-        "sparsest within one standard error of it (default: best)",
+        "--feature-alpha-rule", choices=["one_se_paired", "best", "one_se"],
+        default="one_se_paired",
+        help="the step --feature-alpha auto keeps: the sparsest whose validation loss "
+        "exceeds the lowest by at most the standard error of their difference, row by "
+        "row (default: one_se_paired); the lowest validation loss (best); or the "
+        "sparsest within one standard error of it (one_se)",
     )
     net.add_argument(
         "--dropout", type=_rates, default=0.0, metavar="RATES",

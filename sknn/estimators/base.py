@@ -183,7 +183,7 @@ class BaseMLP(CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta):
         "max_norm": [Interval(Real, 0, None, closed="neither"), None],
         "scoring": [StrOptions({"loss"} | set(get_scorer_names())), callable, None],
         "feature_alpha": [Interval(Real, 0, None, closed="left"), StrOptions({"auto"})],
-        "feature_alpha_rule": [StrOptions({"best", "one_se"})],
+        "feature_alpha_rule": [StrOptions({"one_se_paired", "best", "one_se"})],
         "diagnostics": ["boolean"],
     }
 

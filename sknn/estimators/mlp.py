@@ -256,14 +256,17 @@ _DESIGN_PARAMS_DOC = f"""
         chooses the strength: the network is fitted along a path of
         strengths from none to one that removes every feature, each fit
         warm-started from the one before, scored on validation data
-        (``X_val``, or ``validation_fraction`` of the training rows held
-        out, which the model then does not train on), and the step
-        ``feature_alpha_rule`` picks is kept (``feature_alpha_``,
-        ``feature_alpha_path_``).
+        (``X_val``, or ``validation_fraction`` of the training rows, but at
+        least a fifth, held out, which the model then does not train on),
+        and the step ``feature_alpha_rule`` picks is kept
+        (``feature_alpha_``, ``feature_alpha_path_``).
 
-    feature_alpha_rule : {'best', 'one_se'}, default='best'
-        The step ``feature_alpha='auto'`` keeps: the lowest validation loss,
-        or the sparsest step within one standard error of it.
+    feature_alpha_rule : {'one_se_paired', 'best', 'one_se'}, default='one_se_paired'
+        The step ``feature_alpha='auto'`` keeps: 'one_se_paired', the
+        sparsest step whose validation loss exceeds the lowest by at most
+        the standard error of their difference, sample by sample on the
+        same validation data; 'best', the lowest validation loss; 'one_se',
+        the sparsest step within one standard error of the lowest loss.
 """
 
 _DIAGNOSTICS_PARAM_DOC = """
@@ -480,7 +483,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
-        feature_alpha_rule="best",
+        feature_alpha_rule="one_se_paired",
         diagnostics=False,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -900,7 +903,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
-        feature_alpha_rule="best",
+        feature_alpha_rule="one_se_paired",
         huber_delta=1.0,
         quantile=0.5,
         diagnostics=False,

@@ -8,10 +8,11 @@ Lemhadri et al., JMLR 2021, do), until no input feature is left. A feature
 the path removed stays removed (a ``ZeroRows`` constraint on the first
 layer), so the number of features never grows along the path. Each new set
 of features is refitted without the group lasso (relaxed) and scored on
-validation data; ``feature_alpha='auto'`` keeps the step with the lowest
-validation loss (``feature_alpha_rule='best'``) or, by the
-one-standard-error rule, the sparsest step within one standard error of it
-(``'one_se'``).
+validation data; ``feature_alpha='auto'`` keeps the sparsest step whose
+validation loss exceeds the lowest by at most the paired standard error of
+the difference (``feature_alpha_rule='one_se_paired'``), the step with the
+lowest validation loss (``'best'``) or, by the one-standard-error rule, the
+sparsest step within one standard error of it (``'one_se'``).
 """
 
 import copy
@@ -32,6 +33,13 @@ from . import components
 from .base import _check_has_features
 
 __all__ = ["FeatureAlphaPath", "feature_alpha_path"]
+
+# The share of the training rows the path holds out when it is given no
+# validation data, at the least: its steps' models differ by a feature or
+# two, so their validation losses differ by much less than the early
+# stopping's epochs do, and a tenth of the rows (scikit-learn's default
+# validation_fraction) leaves that difference inside the noise.
+MIN_VALIDATION_FRACTION = 0.2
 
 
 @dataclass
@@ -54,6 +62,10 @@ class FeatureAlphaPath:
         features it kept.
     validation_loss_se : ndarray of shape (n_steps,)
         Its standard error over the validation samples.
+    validation_loss_diff_se : ndarray of shape (n_steps,)
+        The standard error of the step's validation loss minus the lowest
+        (at ``best_index``), paired: over the validation samples' own
+        differences between the two models' losses (0 at ``best_index``).
     validation_score : ndarray of shape (n_steps,)
         The estimator's ``score`` on the validation data (accuracy or R²).
     n_iter : ndarray of int, shape (n_steps,)
@@ -68,6 +80,10 @@ class FeatureAlphaPath:
     one_se_index : int
         The sparsest step (fewest features; then the strongest) whose
         validation loss is within one standard error of the lowest.
+    one_se_paired_index : int
+        The sparsest step (fewest features; then the strongest) whose
+        validation loss exceeds the lowest by at most its paired standard
+        error (``validation_loss_diff_se``).
     states : list of dict or None
         Each step's model's fitted attributes (weights, curves, classes,
         ...), from which :meth:`estimator` rebuilds it.
@@ -78,20 +94,24 @@ class FeatureAlphaPath:
     n_features: np.ndarray
     validation_loss: np.ndarray
     validation_loss_se: np.ndarray
+    validation_loss_diff_se: np.ndarray
     validation_score: np.ndarray
     n_iter: np.ndarray
     step_iter: int
     feature_names: np.ndarray
     best_index: int
     one_se_index: int
+    one_se_paired_index: int
     states: list | None = field(default=None, repr=False)
     template: object = field(default=None, repr=False)
 
-    def index(self, rule="best"):
-        """The chosen step: ``'best'`` or ``'one_se'``."""
-        if rule not in ("best", "one_se"):
-            raise ValueError(f"rule must be 'best' or 'one_se', got {rule!r}.")
-        return self.best_index if rule == "best" else self.one_se_index
+    def index(self, rule="one_se_paired"):
+        """The chosen step: ``'one_se_paired'``, ``'best'`` or ``'one_se'``."""
+        indices = {"one_se_paired": self.one_se_paired_index, "best": self.best_index,
+                   "one_se": self.one_se_index}
+        if rule not in indices:
+            raise ValueError(f"rule must be one of {sorted(indices)}, got {rule!r}.")
+        return indices[rule]
 
     def estimator(self, index):
         """The fitted model of step ``index``."""
@@ -127,7 +147,8 @@ def _validated(est, X, y, sample_weight):
 
 
 def _split(est, X, y, sample_weight):
-    """The training and validation parts, as early stopping splits them."""
+    """The training and validation parts, as early stopping splits them but
+    at least ``MIN_VALIDATION_FRACTION`` of the rows held out."""
     if not 0 < est.validation_fraction < 1:
         raise ValueError(
             "feature_alpha='auto' scores its path on validation data: pass X_val and y_val, "
@@ -137,7 +158,8 @@ def _split(est, X, y, sample_weight):
     stratify = None
     if is_classifier(est) and np.ndim(y) == 1:
         stratify = y
-    train, val = train_test_split(np.arange(n), test_size=est.validation_fraction,
+    share = max(est.validation_fraction, MIN_VALIDATION_FRACTION)
+    train, val = train_test_split(np.arange(n), test_size=share,
                                   random_state=check_random_state(est.random_state),
                                   stratify=stratify)
     parts = [(_safe_indexing(X, rows), _safe_indexing(y, rows),
@@ -146,18 +168,23 @@ def _split(est, X, y, sample_weight):
     return parts[0], parts[1]
 
 
+def _mean_and_se(values, sample_weight):
+    """The (weighted) mean of per-sample values and its standard error."""
+    w = np.ones(len(values)) if sample_weight is None else np.asarray(sample_weight, float)
+    mean = float(np.average(values, weights=w))
+    variance = float(np.average((values - mean) ** 2, weights=w))
+    n_effective = w.sum() ** 2 / (w * w).sum()
+    return mean, math.sqrt(variance / max(n_effective - 1.0, 1.0))
+
+
 def _validation(model, X, y, sample_weight):
-    """Mean validation loss, its standard error, and the score."""
+    """Each validation sample's loss, and the score."""
     Xv, Y, targets = model._validate_input(X, y, incremental=True, reset=False,
                                            classes=getattr(model, "classes_", None))
     raw = model._forward(Xv, check_input=False, raw=True)
     losses = model._loss(targets).loss_and_delta(raw, Y.astype(raw.dtype, copy=False))
-    w = np.ones(len(losses)) if sample_weight is None else np.asarray(sample_weight, float)
-    mean = float(np.average(losses, weights=w))
-    variance = float(np.average((losses - mean) ** 2, weights=w))
-    n_effective = w.sum() ** 2 / (w * w).sum()
     score = float(model.score(X, y, sample_weight=sample_weight))
-    return mean, math.sqrt(variance / max(n_effective - 1.0, 1.0)), score
+    return np.asarray(losses, dtype=float), score
 
 
 def _new_problem(model):
@@ -194,7 +221,8 @@ def _alpha_max(model, X, y, sample_weight):
 
 
 def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val=None,
-                       sample_weight_val=None, n_alphas=20, eps=1e-2, keep_states=True):
+                       sample_weight_val=None, n_alphas=20, eps=1e-2, stop_se=3.0,
+                       keep_states=True):
     """Fit ``estimator`` along a path of ``feature_alpha``, dense to empty.
 
     The first step fits a copy of ``estimator`` without the group lasso (its
@@ -204,14 +232,18 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     the group lasso starts to remove every feature), each warm-started from
     the step before with a fresh optimizer for at most a tenth of the epochs
     the first fit took (at least 10); the grid goes on past ``alpha_max``
-    until no feature is left. A step that removed features is refitted
-    without the group lasso on the features it kept, warm-started, for as
-    many epochs (a relaxed fit, as the relaxed lasso of Meinshausen, 2007:
-    the group lasso selects, the refit takes its shrinkage off the features
-    kept); that relaxed model is the step's model and is what the validation
-    data scores. The path costs at most ``1 + (n_steps + n_supports) / 10``
-    times the first fit's epochs (plus 10 epochs a step where that fit was
-    short).
+    until no feature is left, or, there, until a step's validation loss
+    exceeds the lowest by more than ``stop_se`` of its standard errors. A step that
+    removed features is refitted without the group lasso on the features it
+    kept for as many epochs (a relaxed fit, as the relaxed lasso of
+    Meinshausen, 2007: the group lasso selects, the refit takes its
+    shrinkage off the features kept), warm-started from the relaxed model of
+    the features before with the removed ones' weights at zero (the path's
+    own network is shrunk the more, the stronger the step, and a short refit
+    from it would leave the sparser steps the worse trained); that relaxed
+    model is the step's model and is what the validation data scores. The
+    path costs at most ``1 + (n_steps + n_supports) / 10`` times the first
+    fit's epochs (plus 10 epochs a step where that fit was short).
 
     Parameters
     ----------
@@ -223,11 +255,17 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     sample_weight : array-like of shape (n_samples,), default=None
     X_val, y_val, sample_weight_val : array-like, default=None
         The validation data that scores each step; by default the
-        estimator's ``validation_fraction`` of ``X`` is held out (stratified
-        for classification, drawn with its ``random_state``).
+        estimator's ``validation_fraction`` of ``X``, but at least a fifth,
+        is held out (stratified for classification, drawn with its
+        ``random_state``).
     n_alphas : int, default=20
     eps : float, default=1e-2
         The weakest strength, as a share of ``alpha_max``.
+    stop_se : float or None, default=3.0
+        Past ``alpha_max``, stop once a step's validation loss exceeds the
+        lowest so far by more than this many of that lowest loss's standard
+        errors: no rule chooses such a step, nor, in practice, the sparser
+        ones after it. None goes on until no feature is left.
     keep_states : bool, default=True
         Keep every step's fitted weights (``states``, for
         :meth:`FeatureAlphaPath.estimator`).
@@ -243,11 +281,14 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     >>> from sknn import feature_alpha_path
     >>> X, y = make_classification(400, 10, n_informative=3, n_redundant=0,
     ...                            shuffle=False, random_state=0)
-    >>> path = feature_alpha_path(MLPClassifier((16,), random_state=0), X, y, n_alphas=8)
+    >>> path = feature_alpha_path(MLPClassifier((16,), random_state=0), X, y, n_alphas=8,
+    ...                           stop_se=None)
     >>> bool(all(path.n_features[1:] <= path.n_features[:-1]))  # never grows
     True
-    >>> int(path.n_features[0]), int(path.n_features[-1])
+    >>> int(path.n_features[0]), int(path.n_features[-1])  # every feature to none
     (10, 0)
+    >>> [int(i) for i in path.support[path.index("one_se_paired")].nonzero()[0]]
+    [0, 1, 2]
     """
     est = clone(estimator).set_params(feature_alpha=0.0, warm_start=False)
     est._validate_params()
@@ -261,6 +302,8 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
         raise ValueError(f"n_alphas must be a positive integer, got {n_alphas!r}.")
     if not 0 < eps < 1:
         raise ValueError(f"eps must be in (0, 1), got {eps!r}.")
+    if stop_se is not None and not stop_se > 0:
+        raise ValueError(f"stop_se must be positive or None, got {stop_se!r}.")
     if (X_val is None) != (y_val is None):
         raise ValueError("Pass both X_val and y_val, or neither.")
     X, y, sample_weight = _validated(est, X, y, sample_weight)
@@ -279,8 +322,7 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
     names = getattr(model, "feature_names_in_", None)
     if names is None:
         names = np.array([f"x{i}" for i in range(model.n_features_in_)], dtype=object)
-    rows = {"alpha": [], "support": [], "loss": [], "se": [], "score": [], "n_iter": []}
-    states = [] if keep_states else None
+    steps = []
 
     def train(model, alpha, support):
         """A warm-started fit of at most ``step_iter`` epochs at ``alpha``,
@@ -293,41 +335,70 @@ def feature_alpha_path(estimator, X, y, *, sample_weight=None, X_val=None, y_val
             model._fit(X, y, sample_weight=sample_weight, validation_data=validation,
                        frozen_features=~support)
 
-    def record(alpha, n_iter, relaxed, support):
-        """Score the step by its relaxed model (kept as the step's model)."""
-        loss, se, score = _validation(relaxed, X_val, y_val, sample_weight_val)
-        for key, value in zip(rows, (alpha, support, loss, se, score, n_iter)):
-            rows[key].append(value)
-        if states is not None:
-            states.append(copy.deepcopy({k: v for k, v in vars(relaxed).items()
-                                         if k.endswith("_") or k.startswith("_")}))
+    def evaluate(relaxed):
+        """A step model's validation losses (each sample's, their mean and its
+        standard error) and score, and its fitted attributes."""
+        losses, score = _validation(relaxed, X_val, y_val, sample_weight_val)
+        loss, se = _mean_and_se(losses, sample_weight_val)
+        state = None
+        if keep_states:
+            state = copy.deepcopy({k: v for k, v in vars(relaxed).items()
+                                   if k.endswith("_") or k.startswith("_")})
+        return dict(losses=losses, loss=loss, se=se, score=score, state=state)
 
     support = np.ones(model.n_features_in_, dtype=bool)
-    record(0.0, model.n_iter_, model, support)
-    relaxed, step = copy.deepcopy(model), 0  # the model of every feature: the first fit
+    relaxed = copy.deepcopy(model)  # the model of every feature: the first fit
+    scored = evaluate(relaxed)
+    steps.append(dict(alpha=0.0, support=support, n_iter=model.n_iter_, **scored))
     # past alpha_max, up to as many further steps again
-    while support.any() and step < 2 * n_alphas:
-        alpha = alphas[step] if step < n_alphas else alphas[-1] * ratio ** (step - n_alphas + 1)
+    while support.any() and len(steps) <= 2 * n_alphas:
+        i = len(steps) - 1
+        alpha = alphas[i] if i < n_alphas else alphas[-1] * ratio ** (i - n_alphas + 1)
         train(model, alpha, support)
         new_support = np.any(model.coefs_[0] != 0, axis=1)
-        if not np.array_equal(new_support, support):  # a new support: refit it relaxed
-            relaxed = copy.deepcopy(model)
+        if not np.array_equal(new_support, support):
+            # a new support: refit it without the group lasso, starting from the
+            # model of the support before (unshrunk, unlike the path's network)
+            # without the features just removed
+            relaxed = copy.deepcopy(relaxed)
+            relaxed.coefs_[0][~new_support] = 0.0
             train(relaxed, 0.0, new_support)
+            scored = evaluate(relaxed)
         support = new_support
-        record(float(alpha), model.n_iter_, relaxed, support)
-        step += 1
+        # (a step that kept its support keeps its model, scores and state)
+        steps.append(dict(alpha=float(alpha), support=support, n_iter=model.n_iter_, **scored))
+        # past alpha_max the grid only finishes off the last features; it stops
+        # once their loss is far above the lowest (earlier, the loss may rise
+        # and fall again as the noise leaves)
+        lowest = min(steps, key=lambda step: step["loss"])
+        if (stop_se is not None and i + 1 >= n_alphas
+                and scored["loss"] > lowest["loss"] + stop_se * lowest["se"]):
+            break
 
-    loss, se = np.array(rows["loss"]), np.array(rows["se"])
-    support_rows = np.array(rows["support"])
+    def column(key):
+        return np.array([step[key] for step in steps])
+
+    losses, loss, se = column("losses"), column("loss"), column("se")
+    support_rows = column("support")
     n_features = support_rows.sum(axis=1)
     best = int(np.argmin(loss))
-    within = np.flatnonzero(loss <= loss[best] + se[best])
-    # the sparsest within one standard error; among equals, the strongest
-    one_se = int(within[np.lexsort((-within, n_features[within]))[0]])
+    # the standard error of each step's loss minus the best's, sample by sample
+    # on the same validation data
+    diff_se = np.array([_mean_and_se(row - losses[best], sample_weight_val)[1]
+                        for row in losses])
+
+    def sparsest(within):
+        """The step of fewest features among ``within``; among equals, the strongest."""
+        within = np.flatnonzero(within)
+        return int(within[np.lexsort((-within, n_features[within]))[0]])
+
     return FeatureAlphaPath(
-        alphas=np.array(rows["alpha"]), support=support_rows, n_features=n_features,
-        validation_loss=loss, validation_loss_se=se, validation_score=np.array(rows["score"]),
-        n_iter=np.array(rows["n_iter"]), step_iter=step_iter, feature_names=np.asarray(names),
-        best_index=best, one_se_index=one_se, states=states,
+        alphas=column("alpha"), support=support_rows, n_features=n_features,
+        validation_loss=loss, validation_loss_se=se, validation_loss_diff_se=diff_se,
+        validation_score=column("score"), n_iter=column("n_iter"), step_iter=step_iter,
+        feature_names=np.asarray(names), best_index=best,
+        one_se_index=sparsest(loss <= loss[best] + se[best]),
+        one_se_paired_index=sparsest(loss - loss[best] <= diff_se),
+        states=[step["state"] for step in steps] if keep_states else None,
         template=clone(model) if keep_states else None,
     )

@@ -828,7 +828,7 @@ best_validation_score_, n_iter_, ... :
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
-        feature_alpha_rule="best",
+        feature_alpha_rule="one_se_paired",
         diagnostics=False,
     ):
         self._init_tabular(locals(), "label_smoothing")
@@ -918,7 +918,7 @@ class TabularMLPRegressor(_TabularMixin, MLPRegressor):
         max_norm=None,
         scoring=None,
         feature_alpha=0.0,
-        feature_alpha_rule="best",
+        feature_alpha_rule="one_se_paired",
         loss="squared_error",
         huber_delta=1.0,
         quantile=0.5,
