@@ -633,6 +633,154 @@ def test_predict_in_chunks_equals_predict_whole(capsys, tmp_path):
     assert chunked[1] == whole[1] and len(read_output(whole[1])[1]) == len(frame)
 
 
+# ------------------------------------------------- the whole file, a block at a time
+def _gappy_table(n=600, seed=1):
+    """Numbers of very different scales (floats, integers, gaps), text with
+    gaps, a text field holding a line break, and a 0/1 target."""
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.normal(size=(n, 5)) * [1, 1e4, 1e-3, 50, 1] + [0, 3, 1, -7, 2],
+                         columns=["a", "b", "c", "d", "e"]).round(7)
+    frame.insert(2, "color", rng.choice(["red", "green", "blue"], n).astype(object))
+    frame["count"] = rng.integers(0, 40, n)
+    frame["note"] = rng.choice(["plain", "two\nlines"], n).astype(object)
+    frame["y"] = (frame.a + frame.d / 50 > 0).astype(int)
+    for name in ("b", "e", "color"):
+        frame.loc[rng.choice(n, n // 10, replace=False), name] = np.nan
+    return frame
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of two columns of 600 rows; chunks of 100 cells (10 rows of ten columns)."""
+    from sknn.cli import blockwise, csv_files
+
+    monkeypatch.setattr(blockwise, "BLOCK_VALUES", 2 * 600)
+    monkeypatch.setattr(csv_files, "CHUNK_CELLS", 100)
+
+
+def test_reading_in_chunks_gives_the_whole_read(tmp_path, small_blocks):
+    """read_features: the features and target of ``read``, the numbers as
+    floats in one C-ordered block, the text in its columns and places."""
+    from sknn.cli.csv_files import CsvFile
+
+    path = tmp_path / "t.csv"
+    path.write_text(_gappy_table().to_csv(index=False).rstrip("\n"))  # no last line break
+    csv = CsvFile(str(path))
+    features = [c for c in csv.columns if c != "y"]
+    X, y = csv.read_features(features, "y", text=["count"])
+    whole = csv.read(csv.columns, text=["count"])
+    assert list(X.columns) == features and len(X) == len(whole) == 600
+    pd.testing.assert_series_equal(y, whole["y"], check_index_type=False)
+    for name in features:
+        if whole[name].dtype.kind in "iuf":
+            assert X[name].dtype == np.float64
+            np.testing.assert_array_equal(X[name], whole[name].astype(float))
+        else:
+            pd.testing.assert_series_equal(X[name], whole[name], check_index_type=False)
+    numbers = X[["a", "b", "c", "d", "e"]].to_numpy()
+    assert np.shares_memory(numbers, X._mgr.blocks[0].values)  # one block, not copied
+
+
+def test_reading_in_chunks_gives_way_to_the_whole_read(capsys, tmp_path, small_blocks):
+    """A column of numbers in the first chunk and of words later: the file is
+    read whole, which takes that column as text."""
+    from sknn.cli.csv_files import CsvFile
+
+    grades = ["1", "2"] * 30 + ["A", "B", "C", "D"] * 15
+    path = tmp_path / "grades.csv"
+    path.write_text("grade,x,y\n" + "".join(f"{g},{i % 7},{i % 2}\n"
+                                            for i, g in enumerate(grades)))
+    assert CsvFile(str(path)).read_features(["grade", "x"], "y") is None
+    status, out, err = run(capsys, "fit", path, "--target", "y", "--cv", "0", "--max-iter", "1",
+                           "--quiet")
+    assert status == 0, err
+    assert "categorical, one-hot (1): grade (6 categories)" in out
+
+
+@pytest.mark.parametrize("impute, scale", [(True, True), (True, False), (False, True),
+                                           (False, False)])
+def test_blockwise_preprocessing_is_the_column_transformer_to_the_bit(
+        small_blocks, impute, scale):
+    """Fitted on the whole table or a block of columns at a time, the same
+    statistics, the same output, the same fitted ColumnTransformer."""
+    from sknn.cli.blockwise import BlockwisePreprocessor
+    from sknn.cli.tables import Scan, make_preprocessor
+
+    frame = _gappy_table().drop(columns=["note", "y"])
+    if not impute:
+        frame = frame.dropna()
+    scan = Scan("t.csv", list(frame.columns))
+    scan.update(frame)
+    columns = scan.result()
+    expected = make_preprocessor(columns, impute=impute, scale=scale)
+    out = expected.fit_transform(frame)
+    blockwise = BlockwisePreprocessor(columns.numeric, columns.categorical, impute, scale)
+    assert len(blockwise.fit(frame).blocks_) == 3  # six numeric columns, two a block
+    got = blockwise.transform(frame)
+    assert got.dtype == np.float64 and got.flags.c_contiguous
+    assert got.tobytes() == out.astype(np.float64).tobytes()
+    fitted = blockwise.column_transformer(frame.iloc[:1])
+    assert repr(fitted) == repr(expected) and repr(blockwise.unfitted()) == repr(expected)
+    assert fitted.transform(frame[::-3]).tobytes() == expected.transform(frame[::-3]).tobytes()
+    assert list(fitted.get_feature_names_out()) == list(expected.get_feature_names_out())
+    assert fitted.output_indices_ == expected.output_indices_
+    for name, branch in expected.named_transformers_.items():
+        if not hasattr(branch, "steps"):  # the numbers passed through
+            continue
+        for (_, want), (_, have) in zip(branch.steps, fitted.named_transformers_[name].steps):
+            assert sorted(vars(have)) == sorted(vars(want))
+            for key, value in vars(want).items():
+                if isinstance(value, np.ndarray) and value.dtype != object:
+                    assert value.tobytes() == vars(have)[key].tobytes(), key
+                elif isinstance(value, np.ndarray):  # names
+                    assert value.tolist() == vars(have)[key].tolist(), key
+                elif key.endswith("_") and key != "categories_":
+                    assert value == vars(have)[key], key
+
+
+@pytest.mark.parametrize("task, target", [("classification", "y"), ("regression", "d")])
+def test_fit_equals_the_column_transformer_pipeline_to_the_bit(
+        capsys, tmp_path, small_blocks, task, target):
+    """sknn fit's folds and final model are those of make_preprocessor's
+    ColumnTransformer and the network fitted on the table pandas reads."""
+    from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
+    from sklearn.pipeline import make_pipeline
+
+    from sknn.cli.blockwise import BlockwisePreprocessor
+    from sknn.cli.csv_files import CsvFile
+    from sknn.cli.main import _estimator, _parser, _with_scaled_target
+    from sknn.cli.tables import Scan, make_preprocessor
+
+    frame = _gappy_table().drop(columns=["note", "y" if target != "y" else "d"])
+    path = tmp_path / "t.csv"
+    frame.to_csv(path, index=False)
+    model = tmp_path / "m.skops"
+    argv = ["fit", str(path), "--target", target, "--cv", "3", "--max-iter", "3", "--quiet",
+            "--save", str(model)]
+    status, out, err = run(capsys, *argv)
+    assert status == 0, err
+    # the old way: the file read whole, make_preprocessor's ColumnTransformer fitted on it
+    whole = CsvFile(str(path)).read(list(frame.columns))
+    X, y = whole.drop(columns=target), whole[target].to_numpy()
+    scan = Scan(str(path), list(X.columns))
+    scan.update(X)
+    columns = scan.result()
+    args = _parser().parse_args(argv)
+    mlp = _estimator(args, task)
+    expected = _with_scaled_target(make_pipeline(make_preprocessor(columns), mlp), args, task)
+    blockwise = _with_scaled_target(make_pipeline(
+        BlockwisePreprocessor(columns.numeric, columns.categorical), clone(mlp)), args, task)
+    split = StratifiedKFold if task == "classification" else KFold
+    folds = split(3, shuffle=True, random_state=0)
+    scores = cross_val_score(clone(expected), X, y, cv=folds)
+    assert np.array_equal(cross_val_score(clone(blockwise), X, y, cv=folds), scores)
+    assert f"{scores.mean():.4f} +/- {scores.std():.4f}" in out
+    expected.fit(X, y)
+    saved = load(model)["model"]
+    assert repr(saved) == repr(expected)
+    assert saved.predict(X).tobytes() == expected.predict(X).tobytes()
+
+
 # ---------------------------------------------------------------- streaming memory
 # The process's peak resident memory: Linux's VmHWM, which starts afresh with
 # the new program (ru_maxrss would start from the forking test process's).

@@ -24,6 +24,10 @@ class DataError(Exception):
 # Field separators tried when none is given; on a tie the first one wins.
 DELIMITERS = (",", ";", "\t", "|")
 
+# Cells per chunk when CsvFile.read_features reads a whole file: a few MiB of
+# pandas' parser buffers at a time.
+CHUNK_CELLS = 2**19
+
 
 def shown(delimiter):
     """A delimiter as the user types it on the command line."""
@@ -251,6 +255,67 @@ class CsvFile:
                 yield _tidy(frame[list(columns)], text)
         if not any_rows:
             raise DataError(f"{self.path}: a header but no data rows")
+
+    def read_features(self, features, target, text=()):
+        """The whole file as :meth:`read` gives it, split into the features
+        and the target, with the numeric features in one float64 array.
+
+        The file is read in chunks of about :data:`CHUNK_CELLS` cells, each
+        chunk's numbers copied into that array (C order, as a network trains
+        on it), so that the parsed text of the whole file and its numbers
+        are never in memory at once. Integer features come back as floats,
+        as the numeric preprocessing takes them.
+
+        Parameters
+        ----------
+        features : list of str
+        target : str
+        text : collection of str, default=()
+            Columns read as text.
+
+        Returns
+        -------
+        X, y : DataFrame and Series, or None
+            None when a column holds numbers in the first chunk and text in
+            a later one, or the file has more rows than line breaks: then
+            :meth:`read` the file whole (which reads such a column as text).
+        """
+        pd = import_optional("pandas", "reading CSV files")
+        columns = [*features, target]
+        chunksize = max(1, CHUNK_CELLS // len(columns))
+        first = next(self._chunks(columns, text, chunksize))
+        # what the first chunk holds as text is read as text throughout
+        text = [n for n in columns if n in text or first[n].dtype.kind not in "iuf"]
+        del first
+        numbers = [n for n in columns if n not in text]
+        numeric = [n for n in features if n not in text]
+        block = np.empty((self._line_bound(), len(numeric)))
+        kept = {n: [] for n in columns if n not in numeric}  # text columns and the target
+        rows = 0
+        for chunk in self._chunks(columns, text, chunksize):
+            end = rows + len(chunk)
+            if end > len(block) or any(chunk[n].dtype.kind not in "iuf" for n in numbers):
+                return None
+            block[rows:end] = chunk[numeric].to_numpy(dtype=np.float64)
+            for name, parts in kept.items():
+                parts.append(chunk[name])
+            rows = end
+        if rows == 0:
+            raise DataError(f"{self.path}: a header but no data rows")
+        X = pd.DataFrame(block[:rows], columns=numeric, copy=False)
+        for i, name in enumerate(features):  # the text columns in their places
+            if name not in numeric:
+                X.insert(i, name, pd.concat(kept[name]))
+        return X, pd.concat(kept[target])
+
+    def _line_bound(self):
+        """At least the number of data rows: the line breaks, and one for a
+        last line without one (a quoted field may hold line breaks too)."""
+        newlines, last = 0, b"\n"
+        with open(self.path, "rb") as f:
+            while chunk := f.read(2**20):
+                newlines, last = newlines + chunk.count(b"\n"), chunk[-1:]
+        return newlines + (last != b"\n")
 
     def _translated(self):
         return _Translated(self.path, self.delimiter)

@@ -621,6 +621,51 @@ def _check_options(args):
         )
 
 
+def _read_table(csv, features, target, text, tabular):
+    """The features (a DataFrame) and the target (a Series) of the whole file:
+    for the default model, a CSV file's numeric features are read in chunks
+    into one float64 array, which the preprocessing takes without copying the
+    whole table; otherwise, or when the chunks disagree on a column's kind,
+    the file is read whole."""
+    from .csv_files import CsvFile
+
+    if not tabular and isinstance(csv, CsvFile):
+        read = csv.read_features(features, target, text)
+        if read is not None:
+            return read
+    frame = csv.read([*features, target], text=text)
+    return frame.drop(columns=target), frame[target]
+
+
+def _blockwise_pipeline(args, columns, mlp):
+    """The preprocessing and the network, as a Pipeline whose first step, named
+    for the ColumnTransformer of ``make_preprocessor``, is the
+    BlockwisePreprocessor that fits and applies the same steps without
+    copying the table (see :func:`_with_column_transformer`)."""
+    from sklearn.pipeline import Pipeline
+
+    from .blockwise import BlockwisePreprocessor
+
+    preprocessor = BlockwisePreprocessor(
+        columns.numeric, columns.categorical, impute=not args.no_impute, scale=not args.no_scale
+    )
+    return Pipeline([("columntransformer", preprocessor), (type(mlp).__name__.lower(), mlp)])
+
+
+def _with_column_transformer(model, head):
+    """The fitted model of :func:`_blockwise_pipeline` (wrapped or not for a
+    scaled target), its BlockwisePreprocessor replaced by the ColumnTransformer
+    of ``make_preprocessor`` it equals: the model as fitting that would give
+    it, which the report reads and ``--save`` writes. ``head`` is a row of the
+    table."""
+    fitted = getattr(model, "regressor_", model)
+    blockwise = fitted.named_steps["columntransformer"]
+    fitted.set_params(columntransformer=blockwise.column_transformer(head))
+    if fitted is not model:  # the wrapper's unfitted regressor too
+        model.set_params(regressor__columntransformer=blockwise.unfitted())
+    return model
+
+
 def _with_scaled_target(model, args, task):
     """Regression targets are standardized too (unless --no-scale)."""
     if task == "classification" or args.no_scale:
@@ -766,10 +811,9 @@ def _report_data(out, args, csv, columns, task, distinct, n_features):
 def _fit(args, out):
     from sklearn.base import clone
     from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
-    from sklearn.pipeline import make_pipeline
 
     from .csv_files import target_values
-    from .tables import Scan, infer_task, make_preprocessor, target_kind
+    from .tables import Scan, infer_task, target_kind
 
     csv = _csv_file(args)
     csv.require([args.target, *args.drop, *args.categorical])
@@ -782,10 +826,9 @@ def _fit(args, out):
         import_optional("skops.io", "sknn fit --save")
     if args.chunksize:
         return _fit_streamed(args, out, csv, features)
-    frame = csv.read([*features, args.target], text=args.categorical)
-    y = target_values(args.data, frame[args.target], args.target)
-    X = frame.drop(columns=args.target)
-    del frame
+    tabular = args.model == "tabular"
+    X, y = _read_table(csv, features, args.target, args.categorical, tabular)
+    y = target_values(args.data, y, args.target)
     kind, distinct = target_kind(y), len(np.unique(y))
     task = args.task or infer_task(kind, distinct)
     if task == "regression" and kind == "text":
@@ -801,14 +844,11 @@ def _fit(args, out):
     _check_folds(args, y, task)
     if args.baseline and not args.cv:
         raise ValueError("--baseline compares cross-validated scores; leave out --cv 0")
-    tabular = args.model == "tabular"
     if tabular:  # the estimator encodes, scales and imputes the columns itself
         mlp = model = _tabular_estimator(args, task)
     else:
         mlp = _estimator(args, task)
-        model = make_pipeline(
-            make_preprocessor(columns, impute=not args.no_impute, scale=not args.no_scale), mlp
-        )
+        model = _blockwise_pipeline(args, columns, mlp)
     bar = _progress_bar(args)
     if bar is not None:
         model.set_callbacks(bar)
@@ -836,6 +876,8 @@ def _fit(args, out):
         start = time.perf_counter()
         model.fit(X, y)
         fit_seconds = time.perf_counter() - start
+    if not tabular:
+        model = _with_column_transformer(model, X.iloc[:1])
     mlp = _final_mlp(model)
     if args.cv:
         _print_scores(out, f"\n{args.cv}-fold cross-validated {metric}", scores, cv_seconds)

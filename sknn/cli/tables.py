@@ -212,23 +212,26 @@ class Scan:
 
 
 # ------------------------------------------------------------ the pipeline
-def _branches(columns, numeric_steps, categorical_steps):
-    """The ColumnTransformer: a Pipeline of (name, step) pairs per kind of column."""
+def column_transformer(numeric, categorical, numeric_steps, categorical_steps):
+    """The ColumnTransformer: a Pipeline of (name, step) pairs per kind of
+    column (the numeric columns pass through when there are no steps)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
     branches = []
-    if columns.numeric:
+    if numeric:
         steps = Pipeline(numeric_steps) if numeric_steps else "passthrough"
-        branches.append(("numeric", steps, columns.numeric))
-    if columns.categorical:
-        branches.append(("categorical", Pipeline(categorical_steps), columns.categorical))
+        branches.append(("numeric", steps, numeric))
+    if categorical:
+        branches.append(("categorical", Pipeline(categorical_steps), categorical))
     # dense output: the network's input, whatever the share of zeros
     return ColumnTransformer(branches, remainder="drop", sparse_threshold=0)
 
 
 def make_preprocessor(columns, impute=True, scale=True):
-    """The ColumnTransformer of a table in memory, to be fitted on it.
+    """The ColumnTransformer of a table in memory, to be fitted on it
+    (``sknn fit`` fits it a block of columns at a time, with the same result:
+    :class:`~sknn.cli.blockwise.BlockwisePreprocessor`).
 
     Numeric columns: SimpleImputer(strategy='median') and StandardScaler;
     categorical columns: SimpleImputer(strategy='most_frequent') and
@@ -241,6 +244,13 @@ def make_preprocessor(columns, impute=True, scale=True):
     impute, scale : bool, default=True
         Whether to impute missing cells and standardize numbers.
     """
+    return column_transformer(columns.numeric, columns.categorical,
+                              *preprocessing_steps(impute, scale))
+
+
+def preprocessing_steps(impute=True, scale=True):
+    """The unfitted (name, step) pairs of :func:`make_preprocessor`'s numeric
+    and categorical branches (the numeric list is empty when neither applies)."""
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -250,7 +260,7 @@ def make_preprocessor(columns, impute=True, scale=True):
     categorical = ([("impute", SimpleImputer(strategy="most_frequent"))] if impute else []) + [
         ("onehot", OneHotEncoder(handle_unknown="ignore", sparse_output=False))
     ]
-    return _branches(columns, numeric, categorical)
+    return numeric, categorical
 
 
 def streamed_preprocessor(columns, first_chunk, impute=True, scale=True):
@@ -294,7 +304,9 @@ def streamed_preprocessor(columns, first_chunk, impute=True, scale=True):
         categories=[columns.categories(n) for n in columns.categorical],
         handle_unknown="ignore", sparse_output=False,
     )))
-    return _branches(columns, numeric, categorical).fit(first_chunk)
+    return column_transformer(columns.numeric, columns.categorical, numeric, categorical).fit(
+        first_chunk
+    )
 
 
 def describe(columns, impute=True, scale=True, streamed=False, tabular=False):
