@@ -323,6 +323,7 @@ ABLATIONS = {
 # other settings of sknn_tabular, by name (--models sknn_tabular-onehot_categories)
 VARIANTS = {
     "onehot_categories": dict(categorical_embedding="onehot"),
+    "beta2_0.95": dict(beta_2=0.95),
 }
 
 
