@@ -302,8 +302,12 @@ def _sknn_tabular(task, categorical, n_threads, seed, **params):
     cls = getattr(sknn, name, None)
     if cls is None:
         raise ModelUnavailable(f"sknn {metadata.version('sknn')} has no sknn.{name}")
+    own = cls().get_params()
+    unknown = sorted(set(params) - set(own))
+    if unknown:  # (a classifier's setting, such as label smoothing, on a regression table)
+        raise ModelUnavailable(f"sknn.{name} has no parameter {', '.join(unknown)}")
     # defaults, but the same seed as every other model when the class takes one
-    if "random_state" in cls().get_params():
+    if "random_state" in own:
         params["random_state"] = seed
     return cls(**params)
 
@@ -324,6 +328,7 @@ ABLATIONS = {
 VARIANTS = {
     "onehot_categories": dict(categorical_embedding="onehot"),
     "beta2_0.95": dict(beta_2=0.95),
+    "label_smoothing": dict(label_smoothing=0.1),  # classification tables only
 }
 
 

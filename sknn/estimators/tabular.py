@@ -715,6 +715,12 @@ class TabularMLPClassifier(_TabularMixin, MLPClassifier):
     text, missing values) or an array, and trains ``members`` networks that
     share their hidden layers, predicting the mean of their probabilities.
 {_TABULAR_PARAMS_DOC}
+    label_smoothing : float in [0, 1), default=0.0
+        Trains on ``(1 - label_smoothing) y + label_smoothing / K`` for K
+        classes (2 for each label of a multilabel target), as PyTorch's
+        ``CrossEntropyLoss(label_smoothing)``; the probabilities then stay
+        below ``1 - label_smoothing + label_smoothing / K``.
+
     Attributes
     ----------
     encoder_ : TableEncoder
