@@ -551,6 +551,23 @@ def test_poisson_targets_are_divided_by_their_mean_not_centred():
     assert np.corrcoef(reg.predict(X), np.exp(0.5 * X[:, 0]))[0, 1] > 0.8
 
 
+def test_parameters_set_after_the_fit_leave_the_fitted_model_alone():
+    frame, y, _ = mixed_table(150)
+    clf = TabularMLPClassifier(**SMALL).fit(frame, y)
+    before = clf.predict_proba(frame)
+    recipe = dict(embedding_dim=3, n_bins=4, members=2, numeric_embedding="periodic",
+                  smooth_clip=None, categorical_embedding="onehot")
+    for name, value in recipe.items():
+        clf.set_params(**{name: value})
+        # a copy too, which builds its network afresh (no cached one)
+        for model in (clf, pickle.loads(pickle.dumps(clf))):
+            np.testing.assert_array_equal(model.predict_proba(frame), before)
+    clf.fit(frame, y)  # the next fit takes them
+    assert not hasattr(clf, "category_embeddings_")  # one-hot now: no vectors
+    assert "OneHotEncoding" in clf.summary() and "PeriodicEmbedding" in clf.summary()
+    assert clf.ensemble_scales_[0].shape[0] == 2
+
+
 def test_refit_with_another_recipe_is_a_fresh_fit():
     frame, y, _ = mixed_table(150)
     clf = TabularMLPClassifier(**SMALL).fit(frame, y)

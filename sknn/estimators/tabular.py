@@ -457,8 +457,8 @@ class _TabularMixin:
             return super()._fit(X, y, sample_weight, incremental, classes, validation_data,
                                 frozen_features)
         finally:  # a failed fit keeps the fitted encoder (and model) as they were
-            vars(self).pop("_fit_encoder", None)
-            vars(self).pop("_fit_target_scale", None)
+            for name in ("_fit_encoder", "_fit_target_scale", "_fit_layer_params"):
+                vars(self).pop(name, None)
 
     def _commit(self, net, record, solver, targets):
         super()._commit(net, record, solver, targets)
@@ -468,6 +468,8 @@ class _TabularMixin:
             self.encoder_ = self._fit_encoder
         if "_fit_target_scale" in vars(self):
             self.target_mean_, self.target_scale_ = self._fit_target_scale
+        if "_fit_layer_params" in vars(self):
+            self._layer_params = self._fit_layer_params
 
     def _check_X_y(self, X, y, reset):
         if y is None:
@@ -542,20 +544,20 @@ class _TabularMixin:
                           encoder.n_features_out_)
         layers = []
         if numeric.size:
-            layers.append(RobustScaling(clip=self.smooth_clip, columns=numeric))
-            if self.numeric_embedding is not None:  # (the numbers' values go last)
+            layers.append(RobustScaling(clip=params["smooth_clip"], columns=numeric))
+            if params["numeric_embedding"] is not None:  # (the numbers' values go last)
                 codes -= numeric.size
-            if self.numeric_embedding == "piecewise_linear":
-                layers.append(PiecewiseLinearEncoding(self.n_bins, columns=numeric))
-            elif self.numeric_embedding == "periodic":
-                layers.append(PeriodicEmbedding(self.n_frequencies, columns=numeric))
+            if params["numeric_embedding"] == "piecewise_linear":
+                layers.append(PiecewiseLinearEncoding(params["n_bins"], columns=numeric))
+            elif params["numeric_embedding"] == "periodic":
+                layers.append(PeriodicEmbedding(params["n_frequencies"], columns=numeric))
         # after the numbers' layers: their adaptation never sees the wide encoding
-        if codes.size and self.categorical_embedding == "onehot":
+        if codes.size and params["categorical_embedding"] == "onehot":
             layers.append(OneHotEncoding(encoder.cardinalities_, columns=codes))
         elif codes.size:
-            layers.append(CategoricalEmbedding(encoder.cardinalities_, self.embedding_dim,
+            layers.append(CategoricalEmbedding(encoder.cardinalities_, params["embedding_dim"],
                                                columns=codes))
-        members = int(self.members)
+        members = int(params["members"])
         if members > 1:
             layers.append(EnsembleInput(members))
         stack = dense_stack(hidden, n_outputs, activations, dropout,
@@ -567,6 +569,9 @@ class _TabularMixin:
         return layers + stack
 
     def _layers(self, params, hidden, n_outputs, activations, dropout=(), frozen_features=None):
+        # the recipe of this fit, which predicting rebuilds the network from
+        # (parameters set after the fit do not change the fitted model)
+        self._fit_layer_params = {name: params[name] for name in _TABULAR_PARAMETERS}
         return self._tabular_layers(hidden, n_outputs, activations, dropout, params)
 
     def _fitted_network(self, dtype, dropout=()):
@@ -574,8 +579,9 @@ class _TabularMixin:
         ensemble = hasattr(self, "head_coefs_")
         hidden = [W.shape[1] for W in (coefs if ensemble else coefs[:-1])]
         n_outputs = self.head_coefs_[0].shape[2] if ensemble else coefs[-1].shape[1]
+        params = getattr(self, "_fit_layer_params", None) or self._layer_params
         layers = self._tabular_layers(hidden, n_outputs, self._hidden_activations(len(hidden)),
-                                      dropout, self.get_params(deep=False))
+                                      dropout, {**self.get_params(deep=False), **params})
         return Network.from_fitted(layers, self._encoder().n_features_out_,
                                    self.out_activation_, vars(self), dtype)
 
