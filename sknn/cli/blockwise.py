@@ -19,6 +19,8 @@ in the layout the whole table does (columns contiguous, as pandas hands
 them over), so the sums behind the means add in the same order.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -137,8 +139,6 @@ class BlockwisePreprocessor(TransformerMixin, BaseEstimator):
 
     def _joined_numeric_steps(self):
         """The blocks' numeric steps as one Pipeline over every numeric column."""
-        import warnings
-
         import pandas as pd
 
         blocks = [steps for _, steps in self.blocks_]

@@ -353,8 +353,9 @@ default="from_dtype"
         ``x`` of numbers: the medians in place of NaN, the missing
         indicators, then each categorical column's levels, compared as
         numbers (a graph's one input tensor holds no text)."""
-        text = [str(self.feature_names_[j]) for i, j in enumerate(self.categorical_features_)
-                if self._level_values(i, graph.dtype) is None]
+        levels = [self._level_values(i, graph.dtype) for i in range(len(self.levels_))]
+        text = [str(self.feature_names_[j])
+                for j, values in zip(self.categorical_features_, levels) if values is None]
         if text:
             raise NotImplementedError(
                 f"ONNX export takes a table of numbers, but the categorical columns {text} "
@@ -373,9 +374,9 @@ default="from_dtype"
         if indicators.size:
             flags = graph.node("Gather", [missing, graph.const(indicators, graph.INT64)], axis=1)
             parts.append(graph.node("Cast", [flags], to=graph.proto))
-        for i, j in enumerate(self.categorical_features_):
+        for j, values in zip(self.categorical_features_, levels):
             column = graph.node("Gather", [x, graph.const([j], graph.INT64)], axis=1)
-            parts.append(self._levels_onnx(graph, column, self._level_values(i, graph.dtype)))
+            parts.append(self._levels_onnx(graph, column, values))
         if len(parts) == 1:
             return parts[0]
         return graph.node("Concat", parts, axis=1)

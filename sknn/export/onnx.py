@@ -5,7 +5,8 @@ the first time skl2onnx converts after ``import sknn`` (sknn adds a hook to
 skl2onnx's conversion entry points when skl2onnx is imported, so ``import
 sknn`` itself never imports skl2onnx), or by :func:`register_onnx_converters`.
 ``skl2onnx.to_onnx`` then converts sknn's estimators (and
-:class:`~sknn.TableEncoder`) on their own and inside pipelines, with skl2onnx's usual classifier options (``zipmap``, ``nocl``,
+:class:`~sknn.TableEncoder`) on their own and inside pipelines, with
+skl2onnx's usual classifier options (``zipmap``, ``nocl``,
 ``output_class_labels``).
 
 The graph is the network's inference form, layer by layer: each layer adds

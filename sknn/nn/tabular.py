@@ -499,6 +499,8 @@ class _CategoryCodes(_ColumnEmbedding):
     ``encode="ordinal"`` writes them). A subclass maps each code to its values;
     the codes themselves have no gradient."""
 
+    _constraints = {"cardinalities": lambda value: value is not None}
+
     def _parameters(self, n_selected):
         cards = np.asarray(self.cardinalities)
         if (cards.shape != (n_selected,) or cards.dtype.kind not in "iu"
@@ -564,8 +566,6 @@ class OneHotEncoding(_CategoryCodes):
     array([[0.5, 0. , 0. , 1. ],
            [1.5, 1. , 0. , 0. ]])
     """
-
-    _constraints = {"cardinalities": lambda value: value is not None}
 
     def __init__(self, cardinalities, columns=None):
         self.cardinalities = cardinalities
@@ -635,8 +635,7 @@ class CategoricalEmbedding(_CategoryCodes):
            [1., 2.]])
     """
 
-    _constraints = {"cardinalities": lambda value: value is not None,
-                    "dim": Interval(Integral, 1, None, "left")}
+    _constraints = {**_CategoryCodes._constraints, "dim": Interval(Integral, 1, None, "left")}
 
     def __init__(self, cardinalities, dim=8, columns=None):
         self.cardinalities = cardinalities
