@@ -587,7 +587,7 @@ def test_tabular_model_with_baseline_save_and_predict(capsys, mixed_csv, tmp_pat
     assert status == 0
     assert "model: TabularMLPClassifier(max_iter=30, random_state=0)" in out
     assert "numeric, robust-scaled and binned by the model (2): x, noise" in out
-    assert "categorical, one-hot by the model (1): city" in out
+    assert "categorical, embedded by the model (1): city" in out
     assert "median and a missing indicator for numbers" in out
     cv = float(out.split("3-fold cross-validated accuracy: ")[1].split()[0])
     baseline = float(out.split("HistGradientBoosting on the same folds: ")[1].split()[0])
@@ -602,6 +602,20 @@ def test_tabular_model_with_baseline_save_and_predict(capsys, mixed_csv, tmp_pat
     actual = pd.read_csv(mixed_csv)["label"].to_numpy()
     assert (predicted == actual).mean() > 0.8
     assert "missing values imputed as in training: x 24" in err
+
+
+def test_tabular_classifier_reports_its_validation_loss(capsys, mixed_csv, tmp_path):
+    model = str(tmp_path / "tabular.skops")
+    status, out, _ = run(capsys, "fit", mixed_csv, "--target", "label", "--model", "tabular",
+                         "--cv", "0", "--quiet", "--save", model)
+    assert status == 0
+    import skops.io as sio
+
+    clf = sio.load(model, trusted=sio.get_untrusted_types(file=model))["model"]
+    assert clf.n_iter_ < clf.max_iter
+    assert (f"training stopped: early stopping: the validation loss did not improve by "
+            f"tol=0.0001 for 16 epochs; kept the best epoch's weights (validation loss "
+            f"{-clf.best_validation_score_:.4f})") in out
 
 
 def test_tabular_model_regression(capsys, tmp_path):
@@ -633,7 +647,7 @@ def test_parquet_files_fit_and_predict_as_csv_files_do(capsys, mixed_csv, mixed_
     status, out, _ = run(capsys, "fit", mixed_parquet, "--target", "label", "--cv", "0",
                          "--model", "tabular", "--max-iter", "20", "--quiet", "--save", model)
     assert status == 0
-    assert "categorical, one-hot by the model (2): city (3 categories), flag (2)" in out
+    assert "categorical, embedded by the model (2): city (3 categories), flag (2)" in out
     status, from_parquet, _ = run(capsys, "predict", model, mixed_parquet)
     assert status == 0
     # the same model on the CSV file's columns (flag added as the text CSV gives)

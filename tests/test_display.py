@@ -269,3 +269,14 @@ def test_diagnostics_display_without_matplotlib_names_the_plot_extra(with_diagno
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"pip install 'sknn\[plot\]'"):
         DiagnosticsDisplay.from_estimator(with_diagnostics)
+
+
+def test_names_the_validation_score_by_the_scoring():
+    X, y = load_digits(return_X_y=True)
+    clf = MLPClassifier((16,), early_stopping=True, n_iter_no_change=2, max_iter=8,
+                        scoring="loss", random_state=0).fit(X / 16, y)
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.score_ax_.get_ylabel() == "negative validation loss"
+    clf.set_params(scoring="balanced_accuracy")
+    display = LossCurveDisplay.from_estimator(clf)
+    assert display.score_ax_.get_ylabel() == "validation balanced_accuracy"

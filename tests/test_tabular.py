@@ -20,6 +20,7 @@ from sklearn.datasets import (
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.metrics import log_loss
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 
@@ -322,9 +323,19 @@ def test_sample_and_class_weight_change_the_fit():
 
 def test_user_validation_set_is_used():
     X, y = make_classification(n_samples=300, random_state=0)
+    clf = TabularMLPClassifier(scoring=None, **SMALL).fit(
+        X[:200], y[:200], X_val=X[200:], y_val=y[200:])
+    assert clf.score(X[200:], y[200:]) == pytest.approx(max(clf.validation_scores_))
+
+
+def test_early_stopping_keeps_the_epoch_of_least_validation_loss():
+    # the default monitor: the members' mean log loss on the validation rows
+    X, y = make_classification(n_samples=300, random_state=0)
     clf = TabularMLPClassifier(**SMALL).fit(X[:200], y[:200], X_val=X[200:], y_val=y[200:])
-    best = clf.validation_scores_[int(np.argmax(clf.validation_scores_))]
-    assert clf.score(X[200:], y[200:]) == pytest.approx(best)
+    P = clf.predict_members(X[200:])
+    losses = [log_loss(y[200:], P[:, k], labels=clf.classes_) for k in range(P.shape[1])]
+    assert -max(clf.validation_scores_) == pytest.approx(np.mean(losses), rel=1e-6)
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
 
 
 def test_batch_size_follows_the_data_size():

@@ -757,10 +757,13 @@ def _stop_reason(mlp):
     if reason == "converged":
         return "converged (L-BFGS met its tolerance)"
     if mlp.early_stopping:
+        what, best = "validation score", mlp.best_validation_score_
+        if getattr(mlp, "scoring", None) == "loss":
+            what, best = "validation loss", -best
         return (
-            f"early stopping: the validation score did not improve by tol={mlp.tol:g} "
+            f"early stopping: the {what} did not improve by tol={mlp.tol:g} "
             f"for {mlp.n_iter_no_change} epochs; kept the best epoch's weights "
-            f"(validation score {mlp.best_validation_score_:.4f})"
+            f"({what} {best:.4f})"
         )
     return (
         f"converged: the training loss did not improve by more than tol={mlp.tol:g} "

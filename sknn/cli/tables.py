@@ -320,7 +320,7 @@ def describe(columns, impute=True, scale=True, streamed=False, tabular=False):
     if columns.categorical:
         each = [f"{name} ({len(columns.counts[name])}" + (" categories)" if i == 0 else ")")
                 for i, name in enumerate(columns.categorical)]
-        how = "categorical, one-hot by the model" if tabular else "categorical, one-hot"
+        how = "categorical, embedded by the model" if tabular else "categorical, one-hot"
         out.append(f"{how} ({len(columns.categorical)}): {names_list(each)}")
     if columns.missing:
         number = "mean" if streamed else "median"

@@ -214,16 +214,25 @@ class LossCurveDisplay:
                 f"{type(estimator).__name__} has no loss_curve_ to draw; "
                 "LossCurveDisplay needs a fitted multi-layer perceptron."
             )
-        kind = "accuracy" if is_classifier(estimator) else "R²"
         display = cls(
             loss_curve=estimator.loss_curve_,
             validation_loss_curve=getattr(estimator, "validation_loss_curve_", None),
             validation_scores=getattr(estimator, "validation_scores_", None),
-            score_name=f"validation {kind}",
+            score_name=_score_name(estimator),
             estimator_name=type(estimator).__name__ if name is None else name,
             x_label=_round_name(estimator),
         )
         return display.plot(ax=ax, **plot_kw)
+
+
+def _score_name(estimator):
+    """What ``validation_scores_`` holds, by the estimator's ``scoring``."""
+    scoring = getattr(estimator, "scoring", None)
+    if scoring is None:
+        return "validation " + ("accuracy" if is_classifier(estimator) else "R²")
+    if scoring == "loss":
+        return "negative validation loss"
+    return f"validation {scoring}" if isinstance(scoring, str) else "validation score"
 
 
 # Quantities drawn on a log scale (when all their values are positive): they

@@ -704,7 +704,7 @@ default="piecewise_linear"
     activation, solver, alpha, batch_size, learning_rate, learning_rate_init, \
 max_iter, random_state, tol, verbose, warm_start, early_stopping, \
 validation_fraction, n_iter_no_change, init, penalty, dropout, \
-normalization, weight_decay, warmup_iter, max_grad_norm, scoring, ... :
+normalization, weight_decay, warmup_iter, max_grad_norm, ... :
         As :class:`~sknn.MLPClassifier`'s, with the defaults of the signature:
         AdamW (``solver="adamw"``, ``learning_rate_init=2e-3``,
         ``weight_decay=3e-4``), no L2 ``alpha``, ``dropout=0.1``,
@@ -727,6 +727,13 @@ class TabularMLPClassifier(_TabularMixin, MLPClassifier):
         classes (2 for each label of a multilabel target), as PyTorch's
         ``CrossEntropyLoss(label_smoothing)``; the probabilities then stay
         below ``1 - label_smoothing + label_smoothing / K``.
+    scoring : str, callable or None, default="loss"
+        What early stopping monitors, as in :class:`~sknn.MLPClassifier`;
+        here by default the validation loss (``validation_scores_`` holds its
+        negative, as in ``HistGradientBoostingClassifier``). The loss moves
+        with every change of the probabilities, while the accuracy of a few
+        hundred held-out rows ties across many epochs, so the best epoch is
+        picked by the probabilities rather than by the first of a tie.
 
     Attributes
     ----------
@@ -839,7 +846,7 @@ best_validation_score_, n_iter_, ... :
         warmup_iter=0,
         max_grad_norm=1.0,
         max_norm=None,
-        scoring=None,
+        scoring="loss",
         feature_alpha=0.0,
         feature_alpha_rule="one_se_paired",
         diagnostics=False,
