@@ -51,18 +51,19 @@ for name, model in models.items():
 # The MLP's training curve
 # ------------------------
 #
-# Early stopping holds out a fifth of the training rows, scores the ensemble
-# on them after every epoch and stops after ``n_iter_no_change`` epochs
-# without improvement, restoring the best epoch's weights (marked).
+# Early stopping holds out a fifth of the training rows, computes the
+# members' mean log loss on them after every epoch (``validation_scores_``
+# holds its negative) and stops after ``n_iter_no_change`` epochs without
+# improvement, restoring the best epoch's weights (marked).
 mlp = models["TabularMLPClassifier"]
 epochs = np.arange(1, mlp.n_iter_ + 1)
 best = int(np.argmax(mlp.validation_scores_)) + 1
 fig, (ax_loss, ax_score) = plt.subplots(1, 2, figsize=(9, 3.5))
 ax_loss.plot(epochs, mlp.loss_curve_)
 ax_loss.set(xlabel="epoch", ylabel="training loss (mean of the members')")
-ax_score.plot(epochs, mlp.validation_scores_)
+ax_score.plot(epochs, -np.asarray(mlp.validation_scores_))
 ax_score.axvline(best, color="k", linestyle=":", label=f"restored: epoch {best}")
-ax_score.set(xlabel="epoch", ylabel="held-out accuracy")
+ax_score.set(xlabel="epoch", ylabel="held-out log loss")
 ax_score.legend()
 fig.tight_layout()
 
