@@ -85,19 +85,10 @@ _HELD_OUT_REASON = (
 )
 
 
-_TINY_HOLD_OUT_REASON = (
-    "early stopping holds out 10 of the check's 50 noisy training rows; weighted "
-    "by the check's class weights, the accuracy on them is 1 from the first epoch, "
-    "which is the epoch restored (tests/test_tabular.py checks that class_weight "
-    "acts, and the knob set without early stopping passes this check)"
-)
-
-
 def expected_failed_checks(estimator):
     """Checks that cannot hold for an estimator, with the reason."""
     if isinstance(estimator, TabularMLPClassifier) and estimator.early_stopping:
-        return {"check_class_weight_classifiers": _TINY_HOLD_OUT_REASON,
-                "check_sample_weight_equivalence_on_dense_data": _DROPOUT_REASON}
+        return {"check_sample_weight_equivalence_on_dense_data": _DROPOUT_REASON}
     if estimator.dropout:
         reason = _DROPOUT_REASON
     elif estimator.feature_alpha == "auto":
